@@ -1,0 +1,1 @@
+"""ImageUpscalerPro: API, public pages and admin."""

@@ -1,0 +1,143 @@
+"""Contracts shared by the API and the workers.
+
+Everything both sides must agree on lives here and only here: queue and actor
+names, the job state machine, the request parameters, and the shape of the
+progress events. The API never imports the worker package; it talks to it
+through these names and the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: The one actor that processes a job. Its only argument is the job id.
+PROCESS_JOB_ACTOR = "process_job"
+#: Checks an admin-uploaded ONNX model (argument: the model's name) with ONNX
+#: Runtime and marks its row active or invalid.
+VALIDATE_MODEL_ACTOR = "validate_model"
+#: Registers the models installed in the receiving worker's model_dir (no argument).
+SYNC_MODELS_ACTOR = "sync_models"
+#: Delivers one completion notification (arguments: job id, "webhook" | "email").
+NOTIFY_JOB_ACTOR = "notify_job"
+#: The broker queue of notifications; every worker (embedded, cpu and gpu
+#: pools) consumes it besides its pool's queues.
+NOTIFICATIONS_QUEUE = "notifications"
+
+
+class Queue(StrEnum):
+    """Worker pools. A job's model decides which pool runs it."""
+
+    CPU = "cpu"
+    GPU = "gpu"
+
+    @property
+    def priority(self) -> str:
+        """The pool's priority queue: jobs that were already running (their
+        worker died or stopped) go here, ahead of the backlog."""
+        return f"{self.value}-priority"
+
+    @property
+    def broker_queues(self) -> tuple[str, str]:
+        """Every broker queue a worker of this pool consumes."""
+        return (self.priority, self.value)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED})
+
+
+class Factor(StrEnum):
+    X2 = "2x"
+    X4 = "4x"
+
+    @property
+    def scale(self) -> int:
+        return int(self.value[:-1])
+
+
+class Preset(StrEnum):
+    PHOTO = "photo"
+    ART = "art"
+    FACE = "face"
+    STANDARD = "standard"
+
+
+class Denoise(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MED = "med"
+    HIGH = "high"
+
+
+class OutputFormat(StrEnum):
+    """Result encoding. SAME keeps the input's format where it can be written."""
+
+    PNG = "png"
+    JPG = "jpg"
+    WEBP = "webp"
+    SAME = "same"
+
+
+class JobParams(BaseModel):
+    """What the person asked for. Stored on the job as JSON, read by the worker."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    factor: Factor = Factor.X4
+    preset: Preset = Preset.STANDARD
+    denoise: Denoise = Denoise.NONE
+    refine_faces: bool = False
+    output_format: OutputFormat = OutputFormat.PNG
+    quality: int = Field(default=92, ge=1, le=100)
+    email: str | None = None
+    callback_url: str | None = None
+
+
+#: "state": the status changed (subscribers re-read the job); "progress": a tile finished.
+EventKind = Literal["state", "progress"]
+
+
+class JobEvent(BaseModel):
+    """One progress or state change, published per job and streamed over SSE.
+
+    The first event a subscriber gets is built from the database, so a late
+    subscriber still sees the current state; the rest come from the bus.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    job_id: str
+    kind: EventKind = "state"
+    status: JobStatus
+    progress: int = Field(ge=0, le=100)
+    stage: str | None = None
+    message: str | None = None
+    at: datetime
+    # Filled in by the API when it relays a terminal event (signed URLs are
+    # minted per request, never published on the bus).
+    result_url: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+def job_channel(job_id: str) -> str:
+    """The pub/sub channel that carries one job's events."""
+    return f"upscaler:job-events:{job_id}"
+
+
+#: A pattern matching every job's channel, for dashboards.
+ALL_JOBS_PATTERN = "upscaler:job-events:*"

@@ -1,0 +1,1 @@
+"""Database: engine, column types and the SQLModel tables."""

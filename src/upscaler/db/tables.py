@@ -1,0 +1,261 @@
+"""The relational model (blueprint 000 §3 and 001), as SQLModel tables.
+
+Alembic migrations are the only way these become a schema; `alembic check`
+compares this module with the migrations in CI.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from upscaler.db.types import UTCDateTime, utcnow
+
+# Stable constraint names, so migrations are reproducible on every database.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_type=JSON)
+
+
+def _timestamp(*, index: bool = False, nullable: bool = False) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, index=index)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, index=index)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="user", max_length=16)  # admin | user
+    is_active: bool = True
+    force_password_reset: bool = False
+    created_at: datetime = _timestamp()
+    last_login_at: datetime | None = _timestamp(nullable=True)
+    password_changed_at: datetime | None = _timestamp(nullable=True)
+    # Set for a temporary account (the emergency CLI's): no login after it.
+    expires_at: datetime | None = _timestamp(nullable=True)
+
+
+class Upload(SQLModel, table=True):
+    __tablename__ = "uploads"
+
+    id: str = Field(primary_key=True, max_length=40)
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    original_filename: str = Field(max_length=255)
+    mime_type: str = Field(max_length=64)
+    width: int
+    height: int
+    size_bytes: int = Field(sa_type=BigInteger)
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=255)
+    created_at: datetime = _timestamp()
+    # Set when retention deleted the original (the row stays for the record).
+    purged_at: datetime | None = _timestamp(nullable=True)
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_created_at", "status", "created_at"),
+        # The admin filters by model and requeues what a model produced.
+        Index("ix_jobs_model_created_at", "model", "created_at"),
+        Index("ix_jobs_finished_at", "finished_at"),
+    )
+
+    job_id: str = Field(primary_key=True, max_length=40)
+    upload_id: str = Field(foreign_key="uploads.id", index=True, max_length=40)
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    status: str = Field(default="queued", max_length=16, index=True)
+    progress: int = 0
+    params: dict[str, Any] = _json()
+    # The queue the job was routed to, and the model that actually ran.
+    queue: str = Field(default="cpu", max_length=16)
+    model: str | None = Field(default=None, max_length=128)
+    provider: str | None = Field(default=None, max_length=64)
+    # Which engine paths ran (denoise method, tiles, timings): for audit and debugging.
+    engine: dict[str, Any] = _json()
+    worker_id: str | None = Field(default=None, max_length=128)
+    attempts: int = 0
+    lease_expires_at: datetime | None = _timestamp(nullable=True)
+    error_message: str | None = Field(default=None, sa_column=Column(Text))
+    result_storage_key: str | None = Field(default=None, max_length=255)
+    result_mime_type: str | None = Field(default=None, max_length=64)
+    result_width: int | None = None
+    result_height: int | None = None
+    result_size_bytes: int | None = Field(default=None, sa_type=BigInteger)
+    thumbnail_storage_key: str | None = Field(default=None, max_length=255)
+    requeued_from: str | None = Field(default=None, max_length=40, index=True)
+    created_at: datetime = _timestamp(index=True)
+    enqueued_at: datetime | None = _timestamp(nullable=True)
+    started_at: datetime | None = _timestamp(nullable=True)
+    finished_at: datetime | None = _timestamp(nullable=True)
+    duration_seconds: float | None = None
+
+
+class Model(SQLModel, table=True):
+    """A model the workers can run. Rows come from the workers' installed
+    models (and later from admins registering new ones)."""
+
+    __tablename__ = "models"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128, unique=True)
+    type: str = Field(default="esrgan", max_length=32)
+    arch: str = Field(default="", max_length=64)
+    artifact_path: str = Field(max_length=512)
+    scale: int = 4
+    gpu_required: bool = False
+    default_params: dict[str, Any] = _json()
+    # Presets this model serves, best first; used to map preset -> model.
+    presets: list[str] = Field(default_factory=list, sa_type=JSON)
+    quality_rank: int = 0
+    is_default: bool = False
+    # active | demoted | missing | validating (uploaded, a worker is checking
+    # it) | invalid (the check failed: status_reason says why)
+    status: str = Field(default="active", max_length=16)
+    sha256: str | None = Field(default=None, max_length=64)
+    size_bytes: int | None = Field(default=None, sa_type=BigInteger)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    # installed (a worker's model_dir, from the manifest) | uploaded (an admin's
+    # ONNX file, kept in storage under storage_key; workers fetch it on first use)
+    source: str = Field(
+        default="installed", max_length=16, sa_column_kwargs={"server_default": "installed"}
+    )
+    storage_key: str | None = Field(default=None, max_length=255)
+    status_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # What the validating worker measured: inputs, outputs, probe shapes.
+    details: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": "{}"}
+    )
+    registered_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class ModelDefaultChange(SQLModel, table=True):
+    """Which model was made the default, when and by whom, newest last.
+
+    Demoting the default restores the most recent earlier default that is
+    still active, so the history must outlive the flags on `models`."""
+
+    __tablename__ = "model_default_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_name: str = Field(max_length=128, index=True)
+    set_at: datetime = _timestamp(index=True)
+    set_by: int | None = Field(default=None, foreign_key="users.id")
+    reason: str = Field(default="set", max_length=32)  # set | restored
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_logs"
+    __table_args__ = (Index("ix_audit_logs_entity", "entity_type", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    action: str = Field(max_length=64, index=True)
+    entity_type: str | None = Field(default=None, max_length=32)
+    entity_id: str | None = Field(default=None, max_length=128)
+    details: dict[str, Any] = _json()
+    ip_address: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _timestamp(index=True)
+
+
+class Setting(SQLModel, table=True):
+    """Run-time settings an admin can change (key -> JSON value)."""
+
+    __tablename__ = "settings"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: Any = Field(default=None, sa_type=JSON)
+    updated_at: datetime = _timestamp()
+    updated_by: int | None = Field(default=None, foreign_key="users.id")
+
+
+class Worker(SQLModel, table=True):
+    """Worker heartbeats: one row per worker process."""
+
+    __tablename__ = "workers"
+
+    id: str = Field(primary_key=True, max_length=128)
+    hostname: str = Field(max_length=255)
+    pid: int
+    queues: list[str] = Field(default_factory=list, sa_type=JSON)
+    provider: str | None = Field(default=None, max_length=64)
+    gpu: str | None = Field(default=None, max_length=255)
+    current_job_id: str | None = Field(default=None, max_length=40)
+    jobs_done: int = 0
+    # Load: the host's 1-minute load average per core, and this process's memory.
+    load_per_core: float | None = None
+    rss_bytes: int | None = Field(default=None, sa_type=BigInteger)
+    started_at: datetime = _timestamp()
+    last_seen_at: datetime = _timestamp(index=True)
+
+
+class AuthSession(SQLModel, table=True):
+    """A login: a browser session (cookie) or an API bearer token.
+
+    Only the SHA-256 of the secret is stored, so a copy of the database lets
+    no one in. A row ends when it is revoked (logout, password change, an
+    admin ending it, deactivation) or expires (idle or absolute)."""
+
+    __tablename__ = "auth_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    kind: str = Field(max_length=16)  # cookie | bearer
+    created_at: datetime = _timestamp()
+    last_seen_at: datetime = _timestamp()
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    revoked_at: datetime | None = _timestamp(nullable=True)
+    revoked_reason: str | None = Field(default=None, max_length=64)
+    ip_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=255)
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One completion notification of a job (a webhook POST or an e-mail) and
+    every attempt to deliver it: pending until delivered or given up (failed).
+
+    `delivery_id` is sent with each webhook attempt (X-Upscaler-Delivery) and
+    stays the same across retries, so a receiver can drop duplicates."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "job_id", "kind", "event", name="uq_notification_deliveries_job_kind_event"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(max_length=40, unique=True)
+    # No index of its own: the unique (job_id, kind, event) constraint serves lookups by job.
+    job_id: str = Field(foreign_key="jobs.job_id", ondelete="CASCADE", max_length=40)
+    kind: str = Field(max_length=16)  # webhook | email
+    event: str = Field(max_length=32)  # job.completed | job.failed
+    target: str = Field(sa_column=Column(Text, nullable=False))  # the URL or the address
+    status: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    attempts: int = 0
+    last_status_code: int | None = None  # the receiver's HTTP status, or the SMTP reply code
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    last_attempt_at: datetime | None = _timestamp(nullable=True)
+    next_attempt_at: datetime | None = _timestamp(nullable=True)
+    delivered_at: datetime | None = _timestamp(nullable=True)
