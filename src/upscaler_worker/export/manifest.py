@@ -1,0 +1,107 @@
+"""The model manifest (``onnx_models/manifest.json``): what the official models are,
+where they come from and how to recognise a genuine file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: The manifest kept in the repository, next to where models are installed.
+REPO_MANIFEST = Path(__file__).resolve().parents[3] / "onnx_models" / "manifest.json"
+
+
+@dataclass(frozen=True)
+class LocalException:
+    """A file hash accepted in place of the official one, and why."""
+
+    sha256: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    url: str
+    arch: str
+    arch_params: dict[str, Any]
+    scale: int
+    sha256: str | None = None
+    size_bytes: int | None = None
+    local_exceptions: tuple[LocalException, ...] = ()
+    tensor_sha256: str | None = None
+    presets: tuple[str, ...] = ()
+    quality_rank: int = 0
+    gpu_recommended: bool = False
+    description: str = ""
+
+    @property
+    def filename(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class DenoiseSpec:
+    """The official weight-interpolation denoise: w = s * w_base + (1 - s) * w_weak."""
+
+    base: str
+    weak: str
+    levels: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    models: tuple[ModelSpec, ...]
+    denoise: DenoiseSpec | None
+
+    def get(self, name: str) -> ModelSpec:
+        for spec in self.models:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"{name!r} is not in the manifest (known: {', '.join(self.names)})")
+
+    @property
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.models]
+
+
+def load_manifest(path: Path = REPO_MANIFEST) -> Manifest:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    models = tuple(_model_spec(entry) for entry in raw["models"])
+    names = [spec.name for spec in models]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: duplicate model names")
+    denoise = raw.get("denoise")
+    denoise_spec = None
+    if denoise:
+        denoise_spec = DenoiseSpec(
+            base=denoise["base"],
+            weak=denoise["weak"],
+            levels={level: float(strength) for level, strength in denoise["levels"].items()},
+        )
+        for strength in denoise_spec.levels.values():
+            if not 0.0 <= strength <= 1.0:
+                raise ValueError(f"{path}: denoise strength {strength} is outside 0..1")
+    return Manifest(models=models, denoise=denoise_spec)
+
+
+def _model_spec(entry: dict[str, Any]) -> ModelSpec:
+    return ModelSpec(
+        name=entry["name"],
+        url=entry["url"],
+        arch=entry["arch"],
+        arch_params=dict(entry["arch_params"]),
+        scale=int(entry["scale"]),
+        sha256=entry.get("sha256"),
+        size_bytes=entry.get("size_bytes"),
+        local_exceptions=tuple(
+            LocalException(sha256=item["sha256"], reason=item["reason"])
+            for item in entry.get("local_exceptions", [])
+        ),
+        tensor_sha256=entry.get("tensor_sha256"),
+        presets=tuple(entry.get("presets", [])),
+        quality_rank=int(entry.get("quality_rank", 0)),
+        gpu_recommended=bool(entry.get("gpu_recommended", False)),
+        description=entry.get("description", ""),
+    )
