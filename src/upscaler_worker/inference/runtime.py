@@ -1,0 +1,238 @@
+"""ONNX Runtime sessions for the exported models.
+
+Execution providers are tried in the order TensorRT → CUDA → CPU, whichever
+this onnxruntime build has, each with settings that suit it:
+
+- TensorRT: fp16, a dynamic-shape profile covering every tile size (so a new
+  image size never rebuilds the engine), engine and timing caches on disk.
+- CUDA: cuDNN convolution algorithm search HEURISTIC (EXHAUSTIVE benchmarks
+  every new input shape, which costs seconds per new image size), fp16 through
+  an fp16 copy of the model made once and kept next to it.
+- CPU: fp32, intra-op threads = physical cores (hyper-threads share the FMA
+  units the convolutions saturate), all graph optimisations including the
+  NCHWc layout transform.
+
+A session is created once per (file, providers, threads) and kept in a small
+per-process cache: creating one costs far more than upscaling a small image.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import onnxruntime as ort
+
+from upscaler_worker.inference.errors import InferenceError, InferenceTimeout
+from upscaler_worker.inference.installed import InstalledModel, read_installed
+from upscaler_worker.inference.providers import provider_options, session_options
+
+__all__ = ["InstalledModel", "ModelRunner", "physical_cores", "read_installed"]
+
+log = logging.getLogger(__name__)
+
+PROVIDER_PRIORITY = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
+GPU_PROVIDERS = frozenset(PROVIDER_PRIORITY[:2])
+_CACHE_SIZE = 4
+
+
+def physical_cores() -> int:
+    """Physical cores this process may run on (hyper-thread siblings count once)."""
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return max(1, (os.cpu_count() or 2) // 2)
+    cores = set()
+    for cpu in allowed:
+        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            package = (topology / "physical_package_id").read_text().strip()
+            core = (topology / "core_id").read_text().strip()
+        except OSError:
+            return len(allowed)
+        cores.add((package, core))
+    return max(1, len(cores))
+
+
+def available_providers(requested: list[str] | None = None) -> list[str]:
+    """The requested providers (default: the priority list) this build has, in order."""
+    have = set(ort.get_available_providers())
+    wanted = requested or list(PROVIDER_PRIORITY)
+    chosen = [name for name in wanted if name in have]
+    if "CPUExecutionProvider" not in chosen:
+        chosen.append("CPUExecutionProvider")  # the fallback for any node a GPU cannot run
+    return chosen
+
+
+@dataclass
+class ModelRunner:
+    """One loaded model. ``run`` is thread-safe (ONNX Runtime sessions are)."""
+
+    session: ort.InferenceSession
+    path: Path
+    name: str
+    scale: int
+    input_multiple: int
+    provider: str
+    fp16: bool = False
+    arch: str | None = None
+    variant_of: str | None = None
+    denoise: str | None = None
+    _active: set[Any] = field(default_factory=set, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    _cache: ClassVar[OrderedDict[tuple[Any, ...], ModelRunner]] = OrderedDict()
+    _cache_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def load(
+        cls,
+        onnx_path: Path | str,
+        providers: list[str] | None = None,
+        intra_op_threads: int | None = None,
+    ) -> ModelRunner:
+        path = Path(onnx_path).resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"model file {path} does not exist")
+        key = (path, path.stat().st_mtime_ns, tuple(providers or ()), intra_op_threads)
+        with cls._cache_lock:
+            cached = cls._cache.get(key)
+            if cached is not None:
+                cls._cache.move_to_end(key)
+                return cached
+        runner = cls._create(path, available_providers(providers), intra_op_threads)
+        with cls._cache_lock:
+            cls._cache[key] = runner
+            while len(cls._cache) > _CACHE_SIZE:
+                cls._cache.popitem(last=False)
+        return runner
+
+    @classmethod
+    def clear_cache(cls) -> None:
+        with cls._cache_lock:
+            cls._cache.clear()
+
+    @classmethod
+    def _create(cls, path: Path, providers: list[str], intra_op_threads: int | None) -> ModelRunner:
+        session, use_half = cls._first_working_session(path, providers, intra_op_threads)
+        metadata: dict[str, str] = dict(session.get_modelmeta().custom_metadata_map)
+        provider = str(session.get_providers()[0])
+        runner = cls(
+            session=session,
+            path=path,
+            name=metadata.get("upscaler.name", path.stem),
+            scale=int(metadata.get("upscaler.scale", 0)),
+            input_multiple=int(metadata.get("upscaler.input_multiple", 1)),
+            provider=provider,
+            fp16=(use_half and provider == "CUDAExecutionProvider")
+            or provider == "TensorrtExecutionProvider",
+            arch=metadata.get("upscaler.arch"),
+            variant_of=metadata.get("upscaler.variant_of"),
+            denoise=metadata.get("upscaler.denoise"),
+        )
+        if runner.scale == 0:  # a foreign file without our metadata: measure it
+            probe = 16 * runner.input_multiple
+            runner.scale = runner.run(np.zeros((1, 3, probe, probe), np.float32)).shape[2] // probe
+        log.info("loaded %s (x%d) on %s", runner.name, runner.scale, provider)
+        return runner
+
+    @staticmethod
+    def _first_working_session(
+        path: Path, providers: list[str], intra_op_threads: int | None
+    ) -> tuple[ort.InferenceSession, bool]:
+        """A session on the first provider that actually starts: a GPU
+        provider can be compiled in yet fail to start (no device, missing
+        TensorRT libraries); then the next one in priority order is tried."""
+        for start in range(len(providers)):
+            chosen = providers[start:]
+            gpu = chosen[0] in GPU_PROVIDERS
+            # CUDA runs the fp16 copy the model pipeline exports next to the
+            # model; TensorRT builds its own fp16 engine from the fp32 file.
+            half = path.with_suffix(".fp16.onnx")
+            use_half = chosen[0] == "CUDAExecutionProvider" and half.is_file()
+            try:
+                session = ort.InferenceSession(
+                    str(half if use_half else path),
+                    sess_options=session_options(intra_op_threads or physical_cores(), gpu=gpu),
+                    providers=[(name, provider_options(name, path)) for name in chosen],
+                )
+            except Exception as exc:  # ORT raises plain RuntimeError/Fail types
+                if chosen[0] == "CPUExecutionProvider":
+                    raise
+                log.warning("%s could not start (%s); trying the next provider", chosen[0], exc)
+                continue
+            if session.get_providers()[0] == chosen[0] or chosen[0] == "CPUExecutionProvider":
+                return session, use_half
+            log.warning("%s is not usable here; trying the next provider", chosen[0])
+        raise RuntimeError("no execution provider could run the model")
+
+    @property
+    def input_name(self) -> str:
+        return str(self.session.get_inputs()[0].name)
+
+    @property
+    def input_dtype(self) -> type[np.floating[Any]]:
+        return np.float16 if self.session.get_inputs()[0].type == "tensor(float16)" else np.float32
+
+    @property
+    def bytes_per_input_pixel(self) -> float:
+        """Working memory of one tile per input pixel, measured on CPU with
+        ONNX Runtime (peak RSS growth over 128-512 px tiles): SRVGGNetCompact
+        keeps 64 channels at input resolution (~1 KB/px); RRDBNet's last convs
+        keep 64 channels at output resolution (~1 KB x scale^2 per input px)."""
+        if self.arch == "SRVGGNetCompact":
+            return 1100.0
+        return 1100.0 * self.scale**2
+
+    def run(self, batch: np.ndarray, *, deadline: float | None = None) -> np.ndarray:
+        """Upscale an NCHW float32 batch of RGB in 0..1; returns NCHW float32.
+
+        With a ``deadline`` (time.monotonic() value) a timer sets the run's
+        terminate flag when it passes: ONNX Runtime stops between nodes and the
+        call raises InferenceTimeout. ``terminate()`` stops every running call.
+        """
+        options = ort.RunOptions()
+        timer: threading.Timer | None = None
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise InferenceTimeout("the time limit was reached")
+            timer = threading.Timer(remaining, _set_terminate, args=(options,))
+            timer.daemon = True
+            timer.start()
+        with self._lock:
+            self._active.add(options)
+        try:
+            feed = {self.input_name: np.ascontiguousarray(batch, dtype=self.input_dtype)}
+            (output,) = self.session.run(None, feed, options)
+        except Exception as exc:  # ORT raises plain RuntimeError/Fail subclasses
+            if deadline is not None and time.monotonic() >= deadline:
+                raise InferenceTimeout("the time limit was reached during a tile") from exc
+            if options.terminate:
+                raise InferenceError("the inference was terminated") from exc
+            raise InferenceError(
+                f"the model failed on a {batch.shape[3]}x{batch.shape[2]} tile: {exc}"
+            ) from exc
+        finally:
+            if timer is not None:
+                timer.cancel()
+            with self._lock:
+                self._active.discard(options)
+        return np.asarray(output, dtype=np.float32)
+
+    def terminate(self) -> None:
+        """Stop every call of ``run`` in progress (from any thread)."""
+        with self._lock:
+            for options in self._active:
+                options.terminate = True
+
+
+def _set_terminate(options: Any) -> None:
+    options.terminate = True
