@@ -1,0 +1,209 @@
+"""The FastAPI application factory.
+
+The composition root (embedded runner, `upscaler-api`, tests) decides the
+broker, the event bus and any background services, and passes them in: the
+API never reaches for the worker itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import dramatiq
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from upscaler.admin import routes as admin_routes
+from upscaler.config import Settings
+from upscaler.context import AppContext
+from upscaler.db.migrate import upgrade_to_head
+from upscaler.downloads.endpoints import router as downloads_router
+from upscaler.errors import install_error_handlers
+from upscaler.events.bus import EventBus
+from upscaler.health.endpoints import router as health_router
+from upscaler.jobs.endpoints import router as jobs_router
+from upscaler.jobs.retention import RetentionSweeper
+from upscaler.jobs.sweeper import Sweeper
+from upscaler.middleware import SecurityHeadersMiddleware
+from upscaler.uploads.endpoints import router as uploads_router
+from upscaler.web.pages import router as pages_router
+from upscaler.web.service_info import router as service_info_router
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: The pages' own CSS, JavaScript and images (see web/README.md).
+WEB_STATIC = REPO_ROOT / "web" / "static"
+#: Front-end packages installed by `make install` (npm), served under /vendor/
+#: and never committed: URL name -> folder inside node_modules.
+NODE_MODULES = REPO_ROOT / "node_modules"
+VENDORED = {
+    "swagger-ui": "swagger-ui-dist",
+    "htmx": "htmx.org/dist",
+    "htmx-ext-sse": "htmx-ext-sse/dist",
+}
+
+
+class BackgroundService(Protocol):
+    """Something that runs beside the API for the app's lifetime."""
+
+    async def start(self, context: AppContext) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def create_app(
+    settings: Settings,
+    *,
+    broker: dramatiq.Broker,
+    bus: EventBus,
+    services: Sequence[BackgroundService] = (),
+    run_migrations: bool = True,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if run_migrations:
+            await asyncio.to_thread(upgrade_to_head, settings.database_url)
+        context = AppContext.create(settings, broker, bus)
+        app.state.context = context
+        await _prepare_storage(context)
+        started: list[BackgroundService] = []
+        try:
+            sweeper = Sweeper(
+                fresh_broker=bool(settings.embedded_worker),
+                interval=settings.sweep_interval_seconds,
+            )
+            background: list[BackgroundService] = [sweeper, RetentionSweeper(), *services]
+            for service in background:
+                await service.start(context)
+                started.append(service)
+            yield
+        finally:
+            for service in reversed(started):
+                try:
+                    await service.stop()
+                except Exception:
+                    log.exception("stopping %s failed", type(service).__name__)
+            await context.close()
+
+    app = FastAPI(
+        title="ImageUpscalerPro",
+        version="0.1.0",
+        summary="Upscale images 2x or 4x with Real-ESRGAN models.",
+        description=(
+            "Upload an image, follow the job (poll or server-sent events), download "
+            "the result through a short-lived signed link. Errors share one JSON shape: "
+            '`{"error": {"status", "code", "message", "fields"?}}`.'
+        ),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        production=settings.env == "production",
+        image_origins=presigned_image_origins(settings),
+    )
+    for router in (
+        uploads_router,
+        jobs_router,
+        downloads_router,
+        health_router,
+        service_info_router,
+        pages_router,
+        *admin_routes.routers,
+    ):
+        app.include_router(router)
+    admin_routes.install(app)
+    app.mount("/static", StaticFiles(directory=WEB_STATIC, check_dir=False), name="static")
+    for name, folder in VENDORED.items():
+        if (NODE_MODULES / folder).is_dir():
+            app.mount(f"/vendor/{name}", StaticFiles(directory=NODE_MODULES / folder), name=name)
+    _install_docs(app)
+    _add_error_schema(app)
+
+    return app
+
+
+def presigned_image_origins(settings: Settings) -> tuple[str, ...]:
+    """With presigned S3 downloads, pages show images straight from the bucket."""
+    if settings.storage_backend != "s3" or settings.s3_download_mode != "presigned":
+        return ()
+    if settings.s3_endpoint:
+        parts = urlsplit(settings.s3_endpoint)
+        return (f"{parts.scheme}://{parts.netloc}",)
+    return ("https://*.amazonaws.com",)
+
+
+async def _prepare_storage(context: AppContext) -> None:
+    """Create the S3 bucket on first start (a fresh MinIO has none)."""
+    ensure = getattr(context.storage, "ensure_bucket", None)
+    if ensure is not None:
+        try:
+            await ensure()
+        except Exception:
+            log.warning("could not check or create the storage bucket", exc_info=True)
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI from the vendored npm package when present (works offline),
+    else from the public CDN FastAPI uses by default."""
+    js_url = css_url = None
+    if (NODE_MODULES / VENDORED["swagger-ui"]).is_dir():
+        js_url = "/vendor/swagger-ui/swagger-ui-bundle.js"
+        css_url = "/vendor/swagger-ui/swagger-ui.css"
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        kwargs: dict[str, Any] = {"openapi_url": "/openapi.json", "title": "ImageUpscalerPro API"}
+        if js_url and css_url:
+            kwargs |= {"swagger_js_url": js_url, "swagger_css_url": css_url}
+        return get_swagger_ui_html(**kwargs)
+
+
+def _add_error_schema(app: FastAPI) -> None:
+    """Name the shared error shape in the OpenAPI document."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorResponse"] = {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["status", "code", "message"],
+                    "properties": {
+                        "status": {"type": "integer"},
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "fields": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "field": {"type": "string"},
+                                    "message": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

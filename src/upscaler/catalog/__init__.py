@@ -1,0 +1,1 @@
+"""The model catalog: which upscaling models exist and which preset uses which."""

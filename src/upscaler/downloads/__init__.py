@@ -1,0 +1,1 @@
+"""Signed downloads of originals, results and previews."""

@@ -1,0 +1,95 @@
+"""The endpoint behind every signed link, and redirects that mint them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from upscaler.contracts import JobStatus
+from upscaler.db.tables import Upload
+from upscaler.deps import ContextDep, SessionDep
+from upscaler.errors import APIError
+from upscaler.jobs.service import load_job, result_filename, signed_url
+from upscaler.security.signing import DownloadGrant, InvalidLinkError
+from upscaler.storage import ObjectNotFoundError
+
+router = APIRouter(prefix="/api/v1", tags=["downloads"])
+
+
+def content_disposition(filename: str, *, inline: bool) -> str:
+    kind = "inline" if inline else "attachment"
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@router.get(
+    "/files/{token}",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"image/*": {}}, "description": "The file"},
+        403: {"description": "The link was altered or has expired"},
+        404: {"description": "The file no longer exists"},
+    },
+)
+async def download(token: str, context: ContextDep) -> StreamingResponse:
+    """Stream a stored file named by a signed, short-lived token."""
+    try:
+        grant = context.signer.verify(token)
+    except InvalidLinkError as error:
+        raise APIError(403, "forbidden", error.reason) from error
+    try:
+        size = await context.storage.size(grant.key)
+    except ObjectNotFoundError as error:
+        raise APIError(404, "not_found", "the file no longer exists") from error
+
+    async def body() -> AsyncIterator[bytes]:
+        async for chunk in context.storage.stream(grant.key):
+            yield chunk
+
+    return StreamingResponse(
+        body(),
+        media_type=grant.content_type,
+        headers={
+            "Content-Length": str(size),
+            "Content-Disposition": content_disposition(grant.filename, inline=grant.inline),
+            "Cache-Control": "private, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get(
+    "/jobs/{job_id}/result",
+    status_code=307,
+    responses={404: {"description": "No such job"}, 409: {"description": "Not completed"}},
+)
+async def job_result(
+    job_id: str, request: Request, context: ContextDep, session: SessionDep
+) -> RedirectResponse:
+    """Redirect to a freshly signed link to the job's result."""
+    job, upload = await load_job(session, job_id)
+    if job.status != JobStatus.COMPLETED or not job.result_storage_key:
+        raise APIError(409, "conflict", f"the job is {job.status}, not completed")
+    grant = DownloadGrant(
+        job.result_storage_key, result_filename(job, upload), job.result_mime_type or "image/png"
+    )
+    return RedirectResponse(await signed_url(context, request, grant), status_code=307)
+
+
+@router.get(
+    "/uploads/{upload_id}/download",
+    status_code=307,
+    responses={404: {"description": "No such upload"}},
+)
+async def upload_download(
+    upload_id: str, request: Request, context: ContextDep, session: SessionDep
+) -> RedirectResponse:
+    """Redirect to a freshly signed link to an original upload."""
+    upload = await session.get(Upload, upload_id)
+    if upload is None:
+        raise APIError(404, "not_found", f"no upload {upload_id!r}")
+    grant = DownloadGrant(upload.storage_key, upload.original_filename, upload.mime_type)
+    return RedirectResponse(await signed_url(context, request, grant), status_code=307)

@@ -1,0 +1,103 @@
+"""GET /api/v1/health: for load balancers, monitors and the admin dashboard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from upscaler.catalog.service import all_models
+from upscaler.contracts import JobStatus
+from upscaler.db.tables import Worker
+from upscaler.db.types import utcnow
+from upscaler.deps import ContextDep
+from upscaler.jobs import repository
+
+router = APIRouter(prefix="/api/v1", tags=["health"])
+
+#: A worker that has not been heard from for this long is not counted online.
+WORKER_STALE_AFTER = timedelta(seconds=30)
+
+
+class ModelHealth(BaseModel):
+    name: str
+    arch: str
+    scale: int
+    status: str
+    is_default: bool
+    presets: list[str]
+
+
+class Health(BaseModel):
+    status: str  # ok | degraded | error
+    mode: str
+    queue_length: int
+    running: int
+    workers_online: int
+    free_disk_percent: float | None
+    providers: list[str]
+    models: list[ModelHealth]
+    problems: list[str]
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+async def health(context: ContextDep) -> JSONResponse:
+    """Liveness and capacity: queue length, live workers, disk, installed models."""
+    problems: list[str] = []
+    mode = "embedded" if context.settings.embedded_worker else "distributed"
+    try:
+        async with context.sessions() as session:
+            queued = await repository.count_with_status(session, JobStatus.QUEUED)
+            running = await repository.count_with_status(session, JobStatus.RUNNING)
+            seen_after = utcnow() - WORKER_STALE_AFTER
+            online = (
+                await session.exec(select(Worker).where(col(Worker.last_seen_at) >= seen_after))
+            ).all()
+            models = await all_models(session)
+    except Exception as error:  # the database is down: say so, don't 500
+        body = Health(
+            status="error",
+            mode=mode,
+            queue_length=0,
+            running=0,
+            workers_online=0,
+            free_disk_percent=None,
+            providers=[],
+            models=[],
+            problems=[f"database unavailable: {type(error).__name__}"],
+        )
+        return JSONResponse(body.model_dump(mode="json"), status_code=503)
+    free = await context.storage.free_space_percent()
+    if not await context.producer.reachable():
+        problems.append("the queue broker (Redis) is unreachable: uploads are refused")
+    if not models:
+        problems.append("no model installed: run `make models`")
+    if not online:
+        problems.append("no worker online")
+    if free is not None and free < 5:
+        problems.append(f"storage disk almost full ({free}% free)")
+    body = Health(
+        status="degraded" if problems else "ok",
+        mode=mode,
+        queue_length=queued,
+        running=running,
+        workers_online=len(online),
+        free_disk_percent=free,
+        providers=sorted({w.provider for w in online if w.provider}),
+        models=[
+            ModelHealth(
+                name=m.name,
+                arch=m.arch,
+                scale=m.scale,
+                status=m.status,
+                is_default=m.is_default,
+                presets=list(m.presets),
+            )
+            for m in models
+        ],
+        problems=problems,
+    )
+    return JSONResponse(body.model_dump(mode="json"))

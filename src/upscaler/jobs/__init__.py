@@ -1,0 +1,1 @@
+"""Jobs: the state machine, the public job API and progress events."""

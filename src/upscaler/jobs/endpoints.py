@@ -1,0 +1,91 @@
+"""Public job API: status, live events, cancel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from upscaler.contracts import JobEvent, JobStatus
+from upscaler.db.types import utcnow
+from upscaler.deps import ContextDep, SessionDep
+from upscaler.errors import APIError
+from upscaler.jobs import repository
+from upscaler.jobs.events import job_event_stream, poll_events
+from upscaler.jobs.schemas import JobOut
+from upscaler.jobs.service import load_job, to_public
+
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+log = logging.getLogger(__name__)
+
+JOB_ERRORS: dict[int | str, dict[str, str]] = {404: {"description": "No such job"}}
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=JOB_ERRORS)
+async def get_job(
+    job_id: str, request: Request, context: ContextDep, session: SessionDep
+) -> JobOut:
+    """The job's status, progress, timings and (once completed) a signed result URL."""
+    job, upload = await load_job(session, job_id)
+    return await to_public(context, request, session, job, upload)
+
+
+@router.get(
+    "/{job_id}/events",
+    responses={200: {"content": {"text/event-stream": {}}}, **JOB_ERRORS},
+    response_class=StreamingResponse,
+)
+async def job_events(job_id: str, request: Request, context: ContextDep) -> StreamingResponse:
+    """Server-sent events: `state` (the whole job, first from the database) and
+    `progress` events, until the job ends. The stream closes after a few
+    minutes; EventSource reconnects by itself."""
+    async with context.sessions() as session:
+        await load_job(session, job_id)  # 404 before the stream starts
+
+    async def snapshot() -> dict[str, object]:
+        async with context.sessions() as session:
+            job, upload = await load_job(session, job_id)
+            public = await to_public(context, request, session, job, upload)
+            return public.model_dump(mode="json")
+
+    async def body() -> AsyncIterator[str]:
+        subscription = context.bus.subscribe(job_id)
+        try:
+            events = await subscription.__aenter__()
+        except Exception:  # no bus (Redis away): the database still knows
+            log.warning("event bus unavailable; streaming job %s by polling", job_id)
+            async for chunk in job_event_stream(request, poll_events(snapshot), snapshot):
+                yield chunk
+            return
+        try:
+            async for chunk in job_event_stream(request, events, snapshot):
+                yield chunk
+        finally:
+            await subscription.__aexit__(None, None, None)
+
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response_model=JobOut,
+    responses={**JOB_ERRORS, 409: {"description": "The job has already ended"}},
+)
+async def cancel_job(
+    job_id: str, request: Request, context: ContextDep, session: SessionDep
+) -> JobOut:
+    """Cancel a queued or running job (a running one stops after its current tile)."""
+    job, upload = await load_job(session, job_id)
+    if not await repository.cancel(session, job_id):
+        raise APIError(409, "conflict", f"the job is already {job.status}")
+    await context.bus.publish(
+        JobEvent(job_id=job_id, status=JobStatus.CANCELED, progress=job.progress, at=utcnow())
+    )
+    job, upload = await load_job(session, job_id)
+    return await to_public(context, request, session, job, upload)

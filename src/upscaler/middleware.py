@@ -1,0 +1,60 @@
+"""Security headers on every response (pure ASGI, so streaming is untouched)."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Pages are plain HTML with their scripts and styles served by the app itself:
+# nothing inline, nothing from elsewhere.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI's page bootstraps itself inline and may come from FastAPI's CDN.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """image_origins: where else pages may load images from (the bucket, when
+    downloads are presigned S3 URLs)."""
+
+    def __init__(
+        self, app: ASGIApp, *, production: bool, image_origins: tuple[str, ...] = ()
+    ) -> None:
+        self.app = app
+        self.production = production
+        extra = " ".join(image_origins)
+        self.strict_csp = (
+            STRICT_CSP.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {extra}")
+            if extra
+            else STRICT_CSP
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] in ("/docs", "/docs/oauth2-redirect") else self.strict_csp
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", csp)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+                if self.production:
+                    headers.setdefault(
+                        "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

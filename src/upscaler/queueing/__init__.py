@@ -1,0 +1,1 @@
+"""The job queue: Dramatiq broker construction and the API's producer side."""

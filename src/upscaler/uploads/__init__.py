@@ -1,0 +1,1 @@
+"""Public uploads: receive, validate, store, create and enqueue the job."""

@@ -1,0 +1,90 @@
+"""POST /api/v1/uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+
+from upscaler.deps import ContextDep
+from upscaler.jobs.service import base_url
+from upscaler.uploads import service
+from upscaler.uploads.schemas import UploadAccepted
+
+router = APIRouter(prefix="/api/v1", tags=["uploads"])
+
+_ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+
+
+UPLOAD_FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["file", "factor"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or TIFF"},
+        "factor": {"type": "string", "enum": ["2x", "4x"]},
+        "preset": {
+            "type": "string",
+            "enum": ["photo", "art", "face", "standard"],
+            "default": "standard",
+        },
+        "denoise": {"type": "string", "enum": ["none", "low", "med", "high"], "default": "none"},
+        "refine_faces": {"type": "boolean", "default": False},
+        "output_format": {
+            "type": "string",
+            "enum": ["png", "jpg", "webp", "same"],
+            "default": "png",
+        },
+        "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 92},
+        "email": {"type": "string", "format": "email"},
+        "callback_url": {"type": "string", "format": "uri"},
+    },
+}
+
+
+@router.post(
+    "/uploads",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=UploadAccepted,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": UPLOAD_FORM_SCHEMA}},
+        }
+    },
+    responses={
+        400: _error("Invalid form fields (field-level errors)"),
+        413: _error("The file is larger than the upload limit"),
+        415: _error("The file is not a supported image type"),
+        422: _error("An image the server will not process (pixels, animation, corrupt)"),
+        429: _error("Too many uploads from this client"),
+        503: _error("The queue is unavailable or no model is installed; retry later"),
+    },
+)
+async def create_upload(request: Request, context: ContextDep) -> JSONResponse:
+    """Upload an image and queue an upscaling job. Poll `status_url` or follow
+    `events_url` (server-sent events) until the job completes."""
+    job, estimate = await service.take_upload(
+        context,
+        request.client.host if request.client else "unknown",
+        request.headers.get("content-type"),
+        request.headers.get("content-length"),
+        request.stream(),
+    )
+    base = base_url(context, request)
+    accepted = UploadAccepted(
+        job_id=job.job_id,
+        created_at=job.created_at,
+        estimated_seconds=estimate,
+        status_url=f"{base}/api/v1/jobs/{job.job_id}",
+        events_url=f"{base}/api/v1/jobs/{job.job_id}/events",
+    )
+    return JSONResponse(
+        accepted.model_dump(mode="json"),
+        status_code=status.HTTP_202_ACCEPTED,
+        headers={"Location": accepted.status_url},
+    )

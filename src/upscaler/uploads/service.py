@@ -1,0 +1,170 @@
+"""Accept an upload: store it, create the job, enqueue it — all or nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import PurePath
+
+from upscaler.catalog.service import face_refinement_available, queue_for, resolve_model
+from upscaler.context import AppContext
+from upscaler.contracts import JobStatus
+from upscaler.db.tables import Job, Upload
+from upscaler.errors import APIError, FieldError
+from upscaler.jobs import repository
+from upscaler.jobs.estimate import estimate_seconds, seconds_per_megapixel
+from upscaler.live_settings import RuntimeSettings
+from upscaler.notifications.intake import check_notification_targets
+from upscaler.queueing.producer import QueueUnavailableError
+from upscaler.storage import new_key
+from upscaler.uploads.receive import ReceivedUpload, receive_upload
+from upscaler.uploads.schemas import UploadForm
+from upscaler.uploads.validation import EXTENSION_BY_KIND, ImageInfo, inspect_image
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+
+def new_upload_id() -> str:
+    return "upl_" + secrets.token_urlsafe(16)
+
+
+def clean_filename(name: str) -> str:
+    """Keep the base name only, printable and short; it is shown, never used as a path."""
+    base = PurePath(name.replace("\\", "/")).name
+    printable = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>')
+    return printable[-200:] or "image"
+
+
+async def inspect(received: ReceivedUpload, live: RuntimeSettings) -> ImageInfo:
+    if received.path is None or received.size_bytes == 0:
+        raise APIError(
+            400,
+            "invalid_request",
+            "no image file was sent",
+            fields=[FieldError("file", "is required" if received.path is None else "is empty")],
+        )
+    return await asyncio.to_thread(
+        inspect_image,
+        received.path,
+        allowed_mimes=frozenset(live.allowed_mimes),
+        max_pixels=live.max_input_pixels,
+    )
+
+
+def unavailable(message: str) -> APIError:
+    return APIError(503, "unavailable", message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def accept(
+    context: AppContext, received: ReceivedUpload, form: UploadForm, info: ImageInfo
+) -> tuple[Job, int]:
+    """Returns the queued job and its time estimate."""
+    assert received.path is not None
+    async with context.sessions() as session:
+        if form.refine_faces and not await face_refinement_available(session):
+            raise APIError(
+                400,
+                "invalid_request",
+                "face refinement is not available on this server",
+                fields=[FieldError("refine_faces", "no face-restoration model is installed")],
+            )
+        model = await resolve_model(session, form.preset)
+        if model is None:
+            raise unavailable(
+                "no upscaling model is installed yet; an operator must run `make models`"
+            )
+        rate = await seconds_per_megapixel(session, model.name)
+        queued = await repository.count_with_status(session, JobStatus.QUEUED)
+
+    key = new_key("originals", EXTENSION_BY_KIND[info.kind])
+    await context.storage.put_file(key, received.path, info.mime_type)
+    upload = Upload(
+        id=new_upload_id(),
+        original_filename=clean_filename(received.filename),
+        mime_type=info.mime_type,
+        width=info.width,
+        height=info.height,
+        size_bytes=received.size_bytes,
+        sha256=received.sha256,
+        storage_key=key,
+    )
+    queue = queue_for(model)
+    job = Job(
+        job_id=repository.new_job_id(),
+        upload_id=upload.id,
+        status=JobStatus.QUEUED.value,
+        params=form.job_params().model_dump(mode="json"),
+        queue=queue.value,
+        model=model.name,
+    )
+    try:
+        async with context.sessions() as session:
+            session.add(upload)
+            await session.flush()
+            session.add(job)
+            await session.commit()
+    except Exception:
+        await context.storage.delete(key)
+        raise
+
+    # Only after the commit: a worker must always find the row it is sent.
+    try:
+        await context.producer.enqueue(job.job_id, queue)
+    except QueueUnavailableError as error:
+        log.warning("queue unavailable, refusing upload: %s", error)
+        async with context.sessions() as session:
+            stored_job = await session.get(Job, job.job_id)
+            stored_upload = await session.get(Upload, upload.id)
+            if stored_job is not None:
+                await session.delete(stored_job)
+                await session.flush()
+            if stored_upload is not None:
+                await session.delete(stored_upload)
+            await session.commit()
+        await context.storage.delete(key)
+        raise unavailable("the job queue is unavailable right now; please retry shortly") from error
+    async with context.sessions() as session:
+        await repository.mark_enqueued(session, job.job_id)
+    estimate = estimate_seconds(rate, info.pixels, jobs_ahead=queued)
+    return job, estimate
+
+
+async def take_upload(
+    context: AppContext,
+    client: str,
+    content_type: str | None,
+    content_length: str | None,
+    body: AsyncIterator[bytes],
+    *,
+    fields_seen: dict[str, str] | None = None,
+) -> tuple[Job, int]:
+    """Everything an upload goes through, for the API and the no-JavaScript
+    form alike: maintenance, rate limit, streaming receive with the size limit,
+    form, image checks, then store + rows + enqueue. `fields_seen` receives the
+    form's text fields as soon as they are read (a page shows them again)."""
+    live = await context.live.get()
+    if live.maintenance_mode:
+        raise unavailable(live.maintenance_message)
+    await context.limiter.hit("uploads", client, live.rate_limit_per_minute)
+    received = await receive_upload(
+        content_type,
+        content_length,
+        body,
+        limit=live.max_upload_size_bytes,
+        spool_dir=context.settings.data_dir / "spool",
+    )
+    if fields_seen is not None:
+        fields_seen.update(received.fields)
+    try:
+        form = UploadForm.parse(received.fields)
+        await check_notification_targets(
+            context.settings, email=form.email, callback_url=form.callback_url
+        )
+        info = await inspect(received, live)
+        return await accept(context, received, form, info)
+    finally:
+        received.discard()
