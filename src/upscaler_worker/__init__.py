@@ -1,0 +1,1 @@
+"""ImageUpscalerPro workers: Dramatiq actors, the model pipeline and the inference engine."""

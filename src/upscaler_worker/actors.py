@@ -1,0 +1,50 @@
+"""The Dramatiq actor. The broker is set up by the caller before this
+registers the actor on it (Dramatiq's rule); the message carries only the
+job id, everything else is read from the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import CurrentMessage
+
+from upscaler.contracts import PROCESS_JOB_ACTOR, Queue
+from upscaler_worker import model_admin, notify, pipeline
+from upscaler_worker.context import ContextHolder
+from upscaler_worker.runners import RunnerCache
+
+#: Backoff between retries of a transient failure (Dramatiq doubles it each time).
+MIN_BACKOFF_MS = 2_000
+MAX_BACKOFF_MS = 120_000
+MAX_RETRIES_CEILING = 20
+
+
+def retries_so_far() -> int:
+    message = CurrentMessage.get_current_message()
+    return int(message.options.get("retries", 0)) if message is not None else 0
+
+
+def register_actors(
+    broker: dramatiq.Broker, holder: ContextHolder, runners: RunnerCache
+) -> dramatiq.Actor[Any, Any]:
+    model_admin.register(broker, holder, runners)  # validate_model, sync_models
+    notify.register(broker, holder)  # notify_job, on the notifications queue
+
+    # One actor serves every queue: the message's queue picks the pool, its
+    # actor name picks this function.
+    @dramatiq.actor(
+        broker=broker,
+        actor_name=PROCESS_JOB_ACTOR,
+        queue_name=Queue.CPU.value,
+        # A ceiling only: whether to retry is decided per job from the live setting.
+        max_retries=MAX_RETRIES_CEILING,
+        min_backoff=MIN_BACKOFF_MS,
+        max_backoff=MAX_BACKOFF_MS,
+    )
+    async def process_job(job_id: str) -> None:
+        ctx = await holder.get()
+        allowed = (await ctx.live.get()).job_max_retries  # an admin may change it at run time
+        await pipeline.process(ctx, runners, job_id, can_retry=retries_so_far() < allowed)
+
+    return process_job

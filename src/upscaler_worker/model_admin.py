@@ -1,0 +1,270 @@
+"""Worker side of model registration by admins.
+
+- `validate_model(name)`: an admin uploaded an ONNX file (the API stored it
+  and left the row "validating"; it never opens model files). Fetch it,
+  check its digest, load it with ONNX Runtime, require one image input
+  (N, 3, H, W) and one output, run a small probe image through it to
+  measure the scale, then install it in this worker's model_dir and mark the
+  row active — or mark it invalid with the reason.
+- `sync_models()`: register the models installed in this worker's model_dir
+  (exported from the manifest by `make models`).
+- `fetch_missing`: a worker lacking an uploaded model's file fetches it from
+  storage on first use (installed as RunnerCache's fetcher).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+import numpy as np
+
+from upscaler.catalog.service import get_model
+from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, Queue
+from upscaler.db.tables import Model
+from upscaler.db.types import utcnow
+from upscaler_worker.context import ContextHolder, WorkerContext
+from upscaler_worker.errors import PermanentJobError
+from upscaler_worker.lifecycle import register_models
+from upscaler_worker.runners import RunnerCache
+
+log = logging.getLogger(__name__)
+
+VALIDATING, ACTIVE, INVALID = "validating", "active", "invalid"
+SCALES = (1, 2, 3, 4, 8)
+#: Probe sizes tried in turn (some networks need multiples of 4 or 8).
+PROBE_SIDES = (32, 64)
+CHUNK = 1024 * 1024
+
+
+class ModelRejectedError(Exception):
+    """The file is not a model this service can run; the message says why."""
+
+
+@dataclass(frozen=True)
+class Inspection:
+    scale: int
+    input_name: str
+    input_type: str
+    input_shape: list[Any]
+    output_name: str
+    output_shape: list[Any]
+    probe: list[int]
+    probe_seconds: float
+    providers: list[str] = field(default_factory=list)
+
+    def as_details(self) -> dict[str, Any]:
+        return {
+            "input": {"name": self.input_name, "type": self.input_type, "shape": self.input_shape},
+            "output": {"name": self.output_name, "shape": self.output_shape},
+            "probe": self.probe,
+            "probe_seconds": round(self.probe_seconds, 3),
+            "measured_scale": self.scale,
+            "providers": self.providers,
+        }
+
+
+def _dim(value: Any) -> Any:
+    return value if isinstance(value, int) else str(value)
+
+
+def inspect_onnx(path: Path) -> Inspection:
+    """Load the file with ONNX Runtime (CPU) and probe it. Raises
+    ModelRejectedError with a message an admin can act on."""
+    import onnxruntime as ort  # the worker's dependency, never the API's
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as error:
+        raise ModelRejectedError(f"ONNX Runtime cannot load it: {error}"[:500]) from error
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1:
+        raise ModelRejectedError(f"it must have exactly one input; it has {len(inputs)}")
+    if len(outputs) != 1:
+        raise ModelRejectedError(f"it must have exactly one output; it has {len(outputs)}")
+    source, result = inputs[0], outputs[0]
+    shape = list(source.shape)
+    if len(shape) != 4:
+        raise ModelRejectedError(f"its input must be an image batch (N, C, H, W), not {shape}")
+    if isinstance(shape[1], int) and shape[1] != 3:
+        raise ModelRejectedError(f"its input must have 3 (RGB) channels, not {shape[1]}")
+    if source.type not in ("tensor(float)", "tensor(float16)"):
+        raise ModelRejectedError(f"its input must be float32 or float16, not {source.type}")
+    dtype = np.float16 if source.type == "tensor(float16)" else np.float32
+    fixed_h = shape[2] if isinstance(shape[2], int) and shape[2] > 0 else None
+    fixed_w = shape[3] if isinstance(shape[3], int) and shape[3] > 0 else None
+    last_error: Exception | None = None
+    for side in PROBE_SIDES:
+        height, width = fixed_h or side, fixed_w or side
+        # A smooth gradient: a real picture's statistics, not an all-zero tensor.
+        ramp = np.linspace(0.0, 1.0, height * width, dtype=np.float32).reshape(height, width)
+        probe = np.stack([ramp, ramp[::-1, ::-1], np.full_like(ramp, 0.5)])
+        batch = probe[np.newaxis].astype(dtype)
+        started = time.monotonic()
+        try:
+            (output,) = session.run(None, {source.name: batch})
+        except Exception as error:
+            last_error = error
+            continue
+        elapsed = time.monotonic() - started
+        output = np.asarray(output)
+        if output.ndim != 4 or output.shape[0] != 1 or output.shape[1] != 3:
+            raise ModelRejectedError(
+                "its output must be one RGB image (1, 3, H, W); "
+                f"the probe gave {list(output.shape)}"
+            )
+        out_h, out_w = int(output.shape[2]), int(output.shape[3])
+        if out_h % height or out_w % width or out_h // height != out_w // width:
+            raise ModelRejectedError(
+                f"a {width}x{height} probe came out {out_w}x{out_h}: not a whole, even scale"
+            )
+        scale = out_h // height
+        if scale not in SCALES:
+            raise ModelRejectedError(f"it scales by {scale}; supported: {list(SCALES)}")
+        if not np.isfinite(output.astype(np.float32)).all():
+            raise ModelRejectedError("the probe image produced NaN or infinite values")
+        return Inspection(
+            scale=scale,
+            input_name=source.name,
+            input_type=source.type,
+            input_shape=[_dim(d) for d in shape],
+            output_name=result.name,
+            output_shape=[_dim(d) for d in result.shape],
+            probe=[1, 3, height, width],
+            probe_seconds=elapsed,
+            providers=list(session.get_providers()),
+        )
+    raise ModelRejectedError(f"the probe image could not be run through it: {last_error}"[:500])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def download_verified(ctx: WorkerContext, model: Model, destination: Path) -> None:
+    """Fetch the stored file next to `destination`, check its digest, move it
+    into place atomically (a concurrent reader sees no half file)."""
+    if not model.storage_key:
+        raise ModelRejectedError("the model has no stored file")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{destination.name}.{os.getpid()}.{id(model)}.part")
+    try:
+        await ctx.storage.download_to(model.storage_key, temporary)
+        digest = await asyncio.to_thread(_sha256, temporary)
+        if model.sha256 and digest != model.sha256:
+            raise ModelRejectedError(
+                f"the stored file's SHA-256 {digest[:12]}… does not match {model.sha256[:12]}…"
+            )
+        await asyncio.to_thread(os.replace, temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+async def _set(ctx: WorkerContext, name: str, **values: Any) -> None:
+    async with ctx.sessions() as session:
+        model = await get_model(session, name)
+        if model is None:
+            return
+        for key, value in values.items():
+            setattr(model, key, value)
+        model.updated_at = utcnow()
+        session.add(model)
+        await session.commit()
+
+
+async def validate(ctx: WorkerContext, runners: RunnerCache, name: str) -> str:
+    """Validate one uploaded model; returns its new status."""
+    async with ctx.sessions() as session:
+        model = await get_model(session, name)
+    if model is None or model.status != VALIDATING:
+        log.info("model %s is not waiting for validation; nothing to do", name)
+        return model.status if model else "missing"
+    path = runners.path_of(model)
+    try:
+        await download_verified(ctx, model, path)
+        inspection = await asyncio.to_thread(inspect_onnx, path)
+        expected = model.details.get("expected_scale")
+        if expected and int(expected) != inspection.scale:
+            raise ModelRejectedError(
+                f"it scales by {inspection.scale}, but {expected} was expected"
+            )
+    except ModelRejectedError as error:
+        path.unlink(missing_ok=True)
+        log.warning("model %s is invalid: %s", name, error)
+        await _set(ctx, name, status=INVALID, status_reason=str(error))
+        return INVALID
+    except Exception as error:  # storage or database trouble: say so, do not guess
+        path.unlink(missing_ok=True)
+        log.exception("validating model %s failed", name)
+        await _set(
+            ctx,
+            name,
+            status=INVALID,
+            status_reason=f"validation could not finish ({type(error).__name__}: {error})"[:500],
+        )
+        return INVALID
+    details = dict(model.details) | inspection.as_details() | {"validated_at": utcnow().isoformat()}
+    await _set(
+        ctx,
+        name,
+        status=ACTIVE,
+        scale=inspection.scale,
+        status_reason=f"validated by {ctx.worker_id}",
+        details=details,
+    )
+    log.info("model %s validated: x%d", name, inspection.scale)
+    return ACTIVE
+
+
+def make_fetcher(holder: ContextHolder) -> Any:
+    """RunnerCache's hook: fetch an uploaded model this worker lacks."""
+    locks: dict[str, asyncio.Lock] = {}
+
+    async def fetch(model: Model, path: Path) -> None:
+        lock = locks.setdefault(model.name, asyncio.Lock())
+        async with lock:
+            if await asyncio.to_thread(path.is_file):
+                return
+            ctx = await holder.get()
+            log.info("fetching uploaded model %s from storage", model.name)
+            try:
+                await download_verified(ctx, model, path)
+            except ModelRejectedError as error:
+                raise PermanentJobError(f"model {model.name!r}: {error}") from error
+
+    return fetch
+
+
+def register(broker: dramatiq.Broker, holder: ContextHolder, runners: RunnerCache) -> None:
+    """Register the model actors on the broker and let the runner cache
+    fetch uploaded models it lacks."""
+    runners.fetcher = make_fetcher(holder)
+
+    async def validate_model(name: str) -> None:
+        await validate(await holder.get(), runners, name)
+
+    async def sync_models() -> None:
+        await register_models(await holder.get())
+
+    dramatiq.actor(
+        broker=broker, actor_name=VALIDATE_MODEL_ACTOR, queue_name=Queue.CPU.value, max_retries=0
+    )(validate_model)
+    dramatiq.actor(
+        broker=broker, actor_name=SYNC_MODELS_ACTOR, queue_name=Queue.CPU.value, max_retries=0
+    )(sync_models)

@@ -1,0 +1,60 @@
+"""Tell the database which models this worker has installed.
+
+The API lists and chooses models from the `models` table, never from files;
+workers are the ones that have the files. A row an admin changed (demoted,
+default, notes, GPU routing) keeps those choices: only what describes the
+artifact is refreshed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from upscaler.db.tables import Model
+from upscaler.db.types import utcnow
+from upscaler_worker.inference.installed import InstalledModel
+
+log = logging.getLogger(__name__)
+
+
+def _default_params(installed: InstalledModel) -> dict[str, object]:
+    params: dict[str, object] = {}
+    if installed.variant_of:
+        params["variant_of"] = installed.variant_of
+    if installed.denoise:
+        params["denoise"] = installed.denoise
+    return params
+
+
+async def register_installed(session: AsyncSession, installed: Sequence[InstalledModel]) -> None:
+    existing = {m.name: m for m in (await session.exec(select(Model))).all()}
+    for item in installed:
+        row = existing.get(item.name)
+        if row is not None and row.source == "uploaded":
+            log.warning("installed model %s has the name of an uploaded one; skipped", item.name)
+            continue
+        if row is None:
+            row = Model(
+                name=item.name,
+                artifact_path=item.file,
+                presets=list(item.presets),
+                quality_rank=item.quality_rank,
+                gpu_required=False,
+            )
+            log.info("registering model %s", item.name)
+        row.type = "esrgan"
+        row.arch = item.arch
+        row.artifact_path = item.file
+        row.scale = item.scale
+        row.sha256 = item.onnx_sha256
+        row.size_bytes = item.onnx_size_bytes
+        row.default_params = _default_params(item)
+        if row.status == "missing":
+            row.status = "active"
+        row.updated_at = utcnow()
+        session.add(row)
+    await session.commit()

@@ -1,0 +1,303 @@
+"""Process one job: claim it, upscale it, store the result, record the outcome.
+
+Runs on the worker's event loop; the inference itself runs in a thread (ONNX
+Runtime releases the GIL), reporting per tile through a callback that can
+stop it between tiles (cancel, shutdown) while a deadline stops a tile that
+runs too long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from upscaler.catalog.service import get_model, resolve_model
+from upscaler.contracts import Denoise, JobParams, JobStatus, Queue
+from upscaler.db.tables import Job, Model, Upload
+from upscaler.db.types import utcnow
+from upscaler.jobs import repository
+from upscaler.storage import ObjectNotFoundError, new_key
+from upscaler_worker import notify
+from upscaler_worker.context import WorkerContext
+from upscaler_worker.errors import JobCanceledError, PermanentJobError, WorkerStoppingError
+from upscaler_worker.inference import (
+    ImageDecodeError,
+    InferenceTimeout,
+    UnsupportedImageError,
+    UpscaleOptions,
+    UpscaleResult,
+    upscale_file,
+)
+from upscaler_worker.runners import RunnerCache
+
+log = logging.getLogger(__name__)
+
+#: A running job's lease; renewed every LEASE_RENEW_SECONDS while it runs, so
+#: a dead worker's job can be taken over soon after its message comes back.
+LEASE_SECONDS = 10.0
+LEASE_RENEW_SECONDS = 2.0
+#: Progress is written at most this often (plus at the last tile).
+PROGRESS_INTERVAL_SECONDS = 0.5
+#: Share of the progress bar the tiles take; the rest is decode and store.
+TILES_FROM, TILES_TO = 3, 95
+#: While the queue is paused, a job's message comes back this often.
+PAUSED_RECHECK_MS = 5_000
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    model: Model
+    denoise_path: str  # "dni" | "classical" | "none"
+
+
+async def choose_model(ctx: WorkerContext, job: Job, params: JobParams) -> ModelChoice:
+    async with ctx.sessions() as session:
+        model = await get_model(session, job.model) if job.model else None
+        if model is None or model.status != "active":
+            model = await resolve_model(session, params.preset)
+        if model is None:
+            raise PermanentJobError("no upscaling model is installed")
+        # The official denoise: a network whose weights were interpolated
+        # between the model and its weak-denoise twin, exported per level
+        # ("none" too: the general model alone denoises at full strength).
+        for candidate in await _variants(session, model.name):
+            if candidate.default_params.get("denoise") == params.denoise.value:
+                return ModelChoice(candidate, "dni")
+    if params.denoise == Denoise.NONE:
+        return ModelChoice(model, "none")
+    return ModelChoice(model, "classical")
+
+
+async def _variants(session: AsyncSession, base: str) -> list[Model]:
+    rows = (await session.exec(select(Model).where(Model.status == "active"))).all()
+    return [m for m in rows if m.default_params.get("variant_of") == base]
+
+
+def engine_options(ctx: WorkerContext, params: JobParams, choice: ModelChoice) -> UpscaleOptions:
+    settings = ctx.settings
+    return UpscaleOptions(
+        outscale=params.factor.scale,
+        output_format=params.output_format.value,
+        quality=params.quality,
+        denoise=params.denoise.value if choice.denoise_path == "classical" else "none",
+        tile_size=settings.tile_size or None,
+        tile_memory_bytes=settings.tile_memory_mb * 1024 * 1024,
+    )
+
+
+class TileMonitor:
+    """The per-tile callback: reports progress, and stops the engine between
+    tiles when the job is canceled or the worker is stopping."""
+
+    def __init__(self, ctx: WorkerContext, job_id: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.ctx = ctx
+        self.job_id = job_id
+        self.loop = loop
+        self.lost = threading.Event()
+        self._last_report = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.lost.is_set():
+            raise JobCanceledError(self.job_id)
+        if self.ctx.stopping.is_set():
+            raise WorkerStoppingError(self.job_id)
+        now = time.monotonic()
+        if done < total and now - self._last_report < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last_report = now
+        percent = TILES_FROM + (TILES_TO - TILES_FROM) * done // max(total, 1)
+        asyncio.run_coroutine_threadsafe(self._report(percent), self.loop)
+
+    async def _report(self, percent: int) -> None:
+        ctx = self.ctx
+        async with ctx.sessions() as session:
+            held = await repository.set_progress(
+                session, self.job_id, ctx.worker_id, percent, LEASE_SECONDS
+            )
+        if not held:
+            self.lost.set()
+            return
+        await ctx.publish(self.job_id, JobStatus.RUNNING, percent, kind="progress")
+
+    async def keep_lease(self) -> None:
+        """Renew the lease while the job runs; notice when it is no longer ours."""
+        while not self.lost.is_set():
+            await asyncio.sleep(LEASE_RENEW_SECONDS)
+            async with self.ctx.sessions() as session:
+                if not await repository.renew_lease(
+                    session, self.job_id, self.ctx.worker_id, LEASE_SECONDS
+                ):
+                    self.lost.set()
+
+
+async def process(
+    ctx: WorkerContext, runners: RunnerCache, job_id: str, *, can_retry: bool
+) -> None:
+    """Run one job end to end. Raises only for a transient error that should
+    be retried (the job has then been handed back to the queue)."""
+    if (await ctx.live.get()).queue_paused:
+        # An admin paused the queue: leave the job queued and look again later.
+        async with ctx.sessions() as session:
+            job = await repository.get_job(session, job_id)
+        if job is not None and job.status == JobStatus.QUEUED:
+            await ctx.producer.enqueue(job_id, Queue(job.queue), delay_ms=PAUSED_RECHECK_MS)
+        return
+    async with ctx.sessions() as session:
+        job = await repository.claim(session, job_id, ctx.worker_id, LEASE_SECONDS)
+        current = None if job is not None else await repository.get_job(session, job_id)
+    if job is None:
+        if current is not None and current.status == JobStatus.RUNNING and current.lease_expires_at:
+            # Held by a worker whose lease is still live. This message may be
+            # the broker's redelivery after that worker died: look again once
+            # the lease has had time to run out, rather than dropping it.
+            wait = (current.lease_expires_at - utcnow()).total_seconds() + 1
+            await ctx.producer.enqueue(
+                job_id, Queue(current.queue), delay_ms=int(max(1.0, wait) * 1000), priority=True
+            )
+            log.info(
+                "job %s is held by %s; checking again in %.0f s", job_id, current.worker_id, wait
+            )
+        else:
+            log.info("job %s is not claimable (finished, canceled or gone)", job_id)
+        return
+    log.info("job %s claimed by %s (attempt %d)", job_id, ctx.worker_id, job.attempts)
+    ctx.current_job_id = job_id
+    await ctx.publish(job_id, JobStatus.RUNNING, 0)
+    try:
+        await _run(ctx, runners, job)
+    except JobCanceledError:
+        log.info("job %s stopped: canceled or taken over", job_id)
+        await ctx.publish(job_id, JobStatus.CANCELED, 0)
+    except WorkerStoppingError:
+        await _hand_back(ctx, job_id, "the worker stopped; the job was queued again")
+        await ctx.producer.enqueue(job_id, Queue(job.queue), priority=True)
+    except (PermanentJobError, ImageDecodeError, UnsupportedImageError) as error:
+        await _fail(ctx, job_id, str(error))
+    except InferenceTimeout:
+        limit = (await ctx.live.get()).job_timeout_seconds
+        await _fail(ctx, job_id, f"the job took longer than the {limit} s limit and was stopped")
+    except Exception as error:
+        log.exception("job %s failed", job_id)
+        message = f"{type(error).__name__}: {error}"
+        if can_retry:
+            await _hand_back(ctx, job_id, f"retrying after: {message}")
+            raise
+        await _fail(ctx, job_id, message)
+    finally:
+        ctx.current_job_id = None
+        ctx.jobs_done += 1
+
+
+async def _fail(ctx: WorkerContext, job_id: str, message: str) -> None:
+    log.warning("job %s failed: %s", job_id, message)
+    async with ctx.sessions() as session:
+        failed = await repository.fail(session, job_id, ctx.worker_id, message)
+    if failed:
+        await ctx.publish(job_id, JobStatus.FAILED, 0, message=message)
+        await notify.announce(ctx, job_id)  # never raises
+
+
+async def _hand_back(ctx: WorkerContext, job_id: str, note: str) -> None:
+    async with ctx.sessions() as session:
+        if await repository.release(session, job_id, ctx.worker_id, note):
+            await ctx.publish(job_id, JobStatus.QUEUED, 0, message=note)
+
+
+async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
+    started = time.monotonic()
+    live = await ctx.live.get()
+    deadline = started + live.job_timeout_seconds
+    params = JobParams.model_validate(job.params)
+    async with ctx.sessions() as session:
+        upload = await session.get(Upload, job.upload_id)
+    if upload is None:
+        raise PermanentJobError("the uploaded image no longer exists")
+    choice = await choose_model(ctx, job, params)
+    runner = await runners.get(choice.model)
+    ctx.provider = runner.provider
+    async with ctx.sessions() as session:
+        await repository.record_run_details(
+            session, job.job_id, ctx.worker_id, model=choice.model.name, provider=runner.provider
+        )
+
+    loop = asyncio.get_running_loop()
+    monitor = TileMonitor(ctx, job.job_id, loop)
+    lease_keeper = asyncio.create_task(monitor.keep_lease())
+    with tempfile.TemporaryDirectory(prefix="upscale-", dir=ctx.settings.data_dir) as tmp:
+        workdir = Path(tmp)
+        source = workdir / "original"
+        output = workdir / "result"
+        preview = workdir / "preview.jpg"
+        try:
+            try:
+                await ctx.storage.download_to(upload.storage_key, source)
+            except ObjectNotFoundError as error:
+                raise PermanentJobError("the uploaded image is no longer in storage") from error
+            result: UpscaleResult = await asyncio.to_thread(
+                upscale_file,
+                source,
+                output,
+                runner.runner,
+                engine_options(ctx, params, choice),
+                on_progress=monitor,
+                deadline=deadline,
+                thumbnail_path=preview,
+            )
+        finally:
+            lease_keeper.cancel()
+        if monitor.lost.is_set():
+            raise JobCanceledError(job.job_id)
+        await _store_and_complete(ctx, job, result, output, preview, choice, started)
+
+
+async def _store_and_complete(
+    ctx: WorkerContext,
+    job: Job,
+    result: UpscaleResult,
+    output: Path,
+    preview: Path,
+    choice: ModelChoice,
+    started: float,
+) -> None:
+    result_key = new_key("results", result.extension)
+    await ctx.storage.put_file(result_key, output, result.mime_type)
+    preview_key = None
+    if await asyncio.to_thread(preview.is_file):
+        preview_key = new_key("previews", "jpg")
+        await ctx.storage.put_file(preview_key, preview, "image/jpeg")
+    engine_details = result.details() | {
+        "denoise_path": choice.denoise_path,
+        "model": choice.model.name,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+    async with ctx.sessions() as session:
+        completed = await repository.complete(
+            session,
+            job.job_id,
+            ctx.worker_id,
+            result_storage_key=result_key,
+            result_mime_type=result.mime_type,
+            result_width=result.width,
+            result_height=result.height,
+            result_size_bytes=result.size_bytes,
+            thumbnail_storage_key=preview_key,
+            engine=engine_details,
+        )
+    if not completed:
+        # Canceled (or taken over) while the result was stored: the job's
+        # record is not ours to write, and the files must not linger.
+        await ctx.storage.delete(result_key)
+        if preview_key:
+            await ctx.storage.delete(preview_key)
+        raise JobCanceledError(job.job_id)
+    log.info("job %s completed in %.1f s", job.job_id, time.monotonic() - started)
+    await ctx.publish(job.job_id, JobStatus.COMPLETED, 100)
+    await notify.announce(ctx, job.job_id)  # never raises

@@ -1,0 +1,97 @@
+"""One worker process: a Dramatiq worker on the Redis broker, bound to queues.
+
+Started by the supervisor (`upscaler-worker`, see cli.py). SIGTERM stops it
+gracefully: the running job finishes its current tile, goes back to the
+queue, and the process exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from types import FrameType
+
+import dramatiq
+
+from upscaler.config import Settings, get_settings
+from upscaler.contracts import NOTIFICATIONS_QUEUE, Queue
+from upscaler.events.redis_bus import RedisEventBus
+from upscaler.logs import configure_logging
+from upscaler.queueing.broker import build_broker
+from upscaler_worker.actors import register_actors
+from upscaler_worker.context import ContextHolder
+from upscaler_worker.lifecycle import BrokerHeartbeat, WorkerLifecycle
+from upscaler_worker.runners import RunnerCache
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT_MS = 60_000
+
+
+def parse_queues(text: str) -> tuple[Queue, ...]:
+    try:
+        queues = tuple(
+            dict.fromkeys(Queue(name.strip()) for name in text.split(",") if name.strip())
+        )
+    except ValueError as error:
+        known = ", ".join(q.value for q in Queue)
+        raise SystemExit(f"unknown queue in {text!r}; known queues: {known}") from error
+    if not queues:
+        raise SystemExit("name at least one queue")
+    return queues
+
+
+def run_worker(
+    settings: Settings, queues: tuple[Queue, ...], threads: int, inference_threads: int | None
+) -> None:
+    if not settings.redis_url:
+        raise SystemExit(
+            "upscaler-worker needs UPSCALER_REDIS_URL (use `make run` for one process)"
+        )
+    redis_url = settings.redis_url
+    broker = build_broker(settings)
+    holder = ContextHolder(settings, queues, broker, bus_factory=lambda: RedisEventBus(redis_url))
+    register_actors(broker, holder, RunnerCache(settings.model_dir, inference_threads))
+    broker.add_middleware(WorkerLifecycle(holder))
+    # Every worker also delivers completion notifications.
+    broker_queues = [name for q in queues for name in q.broker_queues] + [NOTIFICATIONS_QUEUE]
+    broker.add_middleware(BrokerHeartbeat(broker_queues))
+    worker = dramatiq.Worker(
+        broker, queues=set(broker_queues), worker_threads=threads, worker_timeout=1000
+    )
+    # Fetch only as many jobs as can run: a prefetched job would wait behind a
+    # long one while another worker sits idle.
+    worker.queue_prefetch = threads
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping after the current tile", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    worker.start()
+    stop.wait()
+    worker.stop(STOP_TIMEOUT_MS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--queues", default=None)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--inference-threads", type=int, default=None)
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    run_worker(
+        settings,
+        parse_queues(args.queues or settings.worker_queues),
+        args.threads or settings.worker_threads,
+        args.inference_threads or settings.inference_threads or None,
+    )
+
+
+if __name__ == "__main__":
+    main()
