@@ -1,0 +1,38 @@
+// ImageUpscalerPro admin: the little the pages need beyond htmx.
+// Loaded as a file (the Content-Security-Policy forbids inline script).
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // Every htmx request carries the session's CSRF token.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfToken();
+    if (token) {
+      event.detail.headers["X-CSRF-Token"] = token;
+    }
+  });
+
+  // Plain forms that need a second thought.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) {
+      return;
+    }
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  }, true);
+
+  // A successful model upload clears its form.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.id === "model-upload" && event.detail.successful) {
+      form.reset();
+    }
+  });
+})();
