@@ -1,0 +1,354 @@
+"""Managing the models table: register uploaded ONNX files (validated by a
+worker), map presets, choose the default, promote and demote, notes.
+
+The API never opens a model: an uploaded file is size-limited, stored under
+`models/...`, and its row waits in status "validating" until a worker has
+loaded it with ONNX Runtime and probed it (`upscaler_worker.model_admin`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from upscaler.admin.queueing import send
+from upscaler.audit.service import Actor, add
+from upscaler.catalog.service import ACTIVE, all_models, get_model, is_variant, queue_for
+from upscaler.context import AppContext
+from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, Preset, Queue
+from upscaler.db.tables import Model, ModelDefaultChange
+from upscaler.db.types import utcnow
+from upscaler.errors import APIError, FieldError
+from upscaler.queueing.producer import QueueUnavailableError
+from upscaler.storage import new_key
+from upscaler.uploads.receive import ReceivedUpload
+
+log = logging.getLogger(__name__)
+
+#: The largest ONNX file an admin may upload (Real-ESRGAN x4plus is ~67 MB).
+MAX_MODEL_BYTES = 1024 * 1024 * 1024
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+DEMOTED, VALIDATING, INVALID = "demoted", "validating", "invalid"
+UPLOADED = "uploaded"
+PRESETS = tuple(p.value for p in Preset)
+
+
+@dataclass(frozen=True)
+class ModelUpdate:
+    presets: list[str] | None = None
+    note: str | None = None
+    quality_rank: int | None = None
+    gpu_required: bool | None = None
+
+
+def _field(status: int, code: str, message: str, field: str) -> APIError:
+    return APIError(status, code, message, fields=[FieldError(field, message)])
+
+
+async def _require(session: AsyncSession, name: str) -> Model:
+    model = await get_model(session, name)
+    if model is None:
+        raise APIError(404, "not_found", f"no model {name!r}")
+    return model
+
+
+def check_presets(presets: Sequence[str]) -> list[str]:
+    unknown = sorted(set(presets) - set(PRESETS))
+    if unknown:
+        raise _field(400, "invalid_request", f"unknown presets {unknown}", "presets")
+    return [p for p in PRESETS if p in presets]
+
+
+async def history(session: AsyncSession, limit: int = 20) -> list[ModelDefaultChange]:
+    statement = select(ModelDefaultChange).order_by(col(ModelDefaultChange.id).desc()).limit(limit)
+    return list((await session.exec(statement)).all())
+
+
+async def list_models(session: AsyncSession) -> Sequence[Model]:
+    return await all_models(session)
+
+
+def _looks_like_onnx(head: bytes) -> bool:
+    # An ONNX ModelProto starts with field 1 (ir_version, a varint): byte 0x08.
+    return len(head) >= 16 and head[0] == 0x08
+
+
+async def register_upload(
+    context: AppContext,
+    session: AsyncSession,
+    received: ReceivedUpload,
+    *,
+    name: str,
+    presets: Sequence[str],
+    note: str | None,
+    gpu_required: bool,
+    quality_rank: int,
+    expected_scale: int | None,
+    actor: Actor,
+) -> Model:
+    """Store the file, add the row as "validating", ask a worker to check it."""
+    name = name.strip()
+    if not NAME_PATTERN.fullmatch(name):
+        raise _field(
+            400,
+            "invalid_request",
+            "use 2-64 lower-case letters, digits, '.', '_' or '-'",
+            "name",
+        )
+    if received.path is None or received.size_bytes == 0:
+        raise _field(400, "invalid_request", "no ONNX file was sent", "file")
+    if not received.filename.lower().endswith(".onnx"):
+        raise _field(415, "unsupported_media_type", "the file must be an .onnx model", "file")
+    head = await asyncio.to_thread(
+        lambda: received.path.read_bytes()[:64] if received.path else b""
+    )
+    if not _looks_like_onnx(head):
+        raise _field(415, "unsupported_media_type", "the file is not an ONNX model", "file")
+    if expected_scale is not None and expected_scale not in (1, 2, 3, 4, 8):
+        raise _field(400, "invalid_request", "must be 1, 2, 3, 4 or 8", "expected_scale")
+    wanted = check_presets(presets)
+    if await get_model(session, name) is not None:
+        raise _field(409, "conflict", f"a model named {name!r} exists already", "name")
+    key = new_key("models", "onnx")
+    await context.storage.put_file(key, received.path, "application/octet-stream")
+    model = Model(
+        name=name,
+        type="esrgan",
+        arch="custom",
+        artifact_path=f"registered/{name}.{received.sha256[:12]}.onnx",
+        scale=expected_scale or 0,
+        gpu_required=gpu_required,
+        presets=wanted,
+        quality_rank=quality_rank,
+        status=VALIDATING,
+        sha256=received.sha256,
+        size_bytes=received.size_bytes,
+        note=note or None,
+        source=UPLOADED,
+        storage_key=key,
+        details={"expected_scale": expected_scale, "original_filename": received.filename[:200]},
+        registered_by=actor.user_id,
+    )
+    session.add(model)
+    add(
+        session,
+        actor,
+        "model.register",
+        entity_type="model",
+        entity_id=name,
+        details={
+            "size_bytes": received.size_bytes,
+            "sha256": received.sha256,
+            "presets": wanted,
+            "gpu_required": gpu_required,
+            "filename": received.filename[:200],
+        },
+    )
+    try:
+        await session.commit()
+    except Exception:
+        await context.storage.delete(key)
+        raise
+    await session.refresh(model)
+    await request_validation(context, model)
+    return model
+
+
+async def request_validation(context: AppContext, model: Model) -> bool:
+    """Ask a worker of the model's pool to validate it; False if the broker is away."""
+    try:
+        await send(context.producer, VALIDATE_MODEL_ACTOR, queue_for(model), model.name)
+    except QueueUnavailableError as error:
+        log.warning("cannot ask a worker to validate %s yet: %s", model.name, error)
+        return False
+    return True
+
+
+async def revalidate(context: AppContext, session: AsyncSession, name: str, actor: Actor) -> Model:
+    model = await _require(session, name)
+    if model.source != UPLOADED or not model.storage_key:
+        raise APIError(409, "conflict", "only uploaded models are validated by a worker")
+    if model.status == ACTIVE and model.is_default:
+        raise APIError(409, "conflict", "make another model the default first")
+    model.status = VALIDATING
+    model.status_reason = None
+    model.is_default = False
+    model.updated_at = utcnow()
+    session.add(model)
+    add(session, actor, "model.revalidate", entity_type="model", entity_id=name)
+    await session.commit()
+    await request_validation(context, model)
+    return model
+
+
+async def _active_bases(session: AsyncSession) -> list[Model]:
+    rows = (await session.exec(select(Model).where(Model.status == ACTIVE))).all()
+    return [m for m in rows if not is_variant(m)]
+
+
+async def _make_default(
+    session: AsyncSession, model: Model, actor: Actor | None, reason: str
+) -> None:
+    for other in (await session.exec(select(Model).where(col(Model.is_default)))).all():
+        if other.id != model.id:
+            other.is_default = False
+            other.updated_at = utcnow()
+            session.add(other)
+    model.is_default = True
+    model.updated_at = utcnow()
+    session.add(model)
+    session.add(
+        ModelDefaultChange(
+            model_name=model.name, set_by=actor.user_id if actor else None, reason=reason
+        )
+    )
+
+
+async def set_default(session: AsyncSession, name: str, actor: Actor) -> Model:
+    model = await _require(session, name)
+    if model.status != ACTIVE or is_variant(model):
+        raise APIError(409, "conflict", f"{name!r} is {model.status}: promote it first")
+    previous = next((m.name for m in await _active_bases(session) if m.is_default), None)
+    if previous == name:
+        return model
+    await _make_default(session, model, actor, "set")
+    add(
+        session,
+        actor,
+        "model.default",
+        entity_type="model",
+        entity_id=name,
+        details={"previous_default": previous},
+    )
+    await session.commit()
+    return model
+
+
+async def _previous_default(session: AsyncSession, leaving: str) -> Model | None:
+    """The most recent earlier default that is still active."""
+    changes = (
+        await session.exec(select(ModelDefaultChange).order_by(col(ModelDefaultChange.id).desc()))
+    ).all()
+    seen: set[str] = {leaving}
+    for change in changes:
+        if change.model_name in seen:
+            continue
+        seen.add(change.model_name)
+        candidate = await get_model(session, change.model_name)
+        if candidate is not None and candidate.status == ACTIVE and not is_variant(candidate):
+            return candidate
+    return None
+
+
+async def demote(session: AsyncSession, name: str, actor: Actor) -> tuple[Model, Model | None]:
+    """Take a model out of service. Demoting the default brings back the
+    previous default. Returns the model and the restored default, if any."""
+    model = await _require(session, name)
+    if model.status != ACTIVE:
+        raise APIError(409, "conflict", f"{name!r} is {model.status}, not active")
+    bases = await _active_bases(session)
+    if not is_variant(model) and [m.name for m in bases] == [name]:
+        raise APIError(
+            409,
+            "conflict",
+            "this is the last active model; promote another first (or pause the queue)",
+        )
+    restored = None
+    if model.is_default:
+        model.is_default = False
+        restored = await _previous_default(session, name)
+        if restored is not None:
+            await _make_default(session, restored, actor, "restored")
+    model.status = DEMOTED
+    model.updated_at = utcnow()
+    session.add(model)
+    add(
+        session,
+        actor,
+        "model.demote",
+        entity_type="model",
+        entity_id=name,
+        details={"restored_default": restored.name if restored else None},
+    )
+    await session.commit()
+    return model, restored
+
+
+async def promote(session: AsyncSession, name: str, actor: Actor) -> Model:
+    model = await _require(session, name)
+    if model.status != DEMOTED:
+        raise APIError(
+            409, "conflict", f"{name!r} is {model.status}; only a demoted model can be promoted"
+        )
+    model.status = ACTIVE
+    model.updated_at = utcnow()
+    session.add(model)
+    add(session, actor, "model.promote", entity_type="model", entity_id=name)
+    await session.commit()
+    return model
+
+
+async def update(session: AsyncSession, name: str, changes: ModelUpdate, actor: Actor) -> Model:
+    model = await _require(session, name)
+    diff: dict[str, Any] = {}
+    if changes.presets is not None:
+        presets = check_presets(changes.presets)
+        if presets != list(model.presets):
+            diff["presets"] = [list(model.presets), presets]
+            model.presets = presets
+    if changes.note is not None:
+        note = changes.note.strip()[:5000] or None
+        if note != model.note:
+            diff["note"] = [model.note, note]
+            model.note = note
+    if changes.quality_rank is not None and changes.quality_rank != model.quality_rank:
+        if not -1000 <= changes.quality_rank <= 1000:
+            raise _field(400, "invalid_request", "must be between -1000 and 1000", "quality_rank")
+        diff["quality_rank"] = [model.quality_rank, changes.quality_rank]
+        model.quality_rank = changes.quality_rank
+    if changes.gpu_required is not None and changes.gpu_required != model.gpu_required:
+        diff["gpu_required"] = [model.gpu_required, changes.gpu_required]
+        model.gpu_required = changes.gpu_required
+    if diff:
+        model.updated_at = utcnow()
+        session.add(model)
+        add(session, actor, "model.update", entity_type="model", entity_id=name, details=diff)
+        await session.commit()
+    return model
+
+
+async def delete(context: AppContext, session: AsyncSession, name: str, actor: Actor) -> None:
+    """Forget an uploaded model (installed ones belong to the workers' model_dir)."""
+    model = await _require(session, name)
+    if model.source != UPLOADED:
+        raise APIError(409, "conflict", "installed models are removed from the workers, not here")
+    if model.is_default:
+        raise APIError(409, "conflict", "make another model the default first")
+    if model.status == ACTIVE and [m.name for m in await _active_bases(session)] == [name]:
+        raise APIError(409, "conflict", "this is the last active model")
+    key = model.storage_key
+    await session.delete(model)
+    add(session, actor, "model.delete", entity_type="model", entity_id=name, details={"key": key})
+    await session.commit()
+    if key:
+        await context.storage.delete(key)
+
+
+async def rescan(context: AppContext, session: AsyncSession, actor: Actor) -> bool:
+    """Ask a worker to register the models installed in its model_dir from
+    the manifest (`make models`); rows an admin changed keep those choices."""
+    add(session, actor, "model.rescan", entity_type="model")
+    await session.commit()
+    try:
+        await send(context.producer, SYNC_MODELS_ACTOR, Queue.CPU)
+    except QueueUnavailableError as error:
+        log.warning("cannot ask a worker to rescan models: %s", error)
+        return False
+    return True

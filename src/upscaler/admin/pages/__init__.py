@@ -1,0 +1,1 @@
+"""HTML pages of the admin panel (include_in_schema=False)."""

@@ -1,0 +1,94 @@
+"""/admin/audit: every admin action, filterable, searchable, exportable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from starlette.responses import Response
+
+from upscaler.admin.api import AUDIT_HEADER, audit_row
+from upscaler.admin.pages.forms import page_number, text, when
+from upscaler.admin.rendering import partial, render
+from upscaler.audit import queries as audit_queries
+from upscaler.audit.csvexport import stream_csv
+from upscaler.audit.service import record
+from upscaler.auth.deps import AdminPage, admin_page_principal
+from upscaler.deps import ContextDep, SessionDep
+
+router = APIRouter(
+    prefix="/admin", include_in_schema=False, dependencies=[Depends(admin_page_principal)]
+)
+
+PER_PAGE = 50
+KEYS = ("username", "action", "entity_type", "entity_id", "since", "until", "q")
+
+
+def filter_from(request: Request) -> audit_queries.AuditFilter:
+    query = request.query_params
+    return audit_queries.AuditFilter(
+        username=text(query, "username", 64),
+        action=text(query, "action", 64),
+        entity_type=text(query, "entity_type", 32),
+        entity_id=text(query, "entity_id", 128),
+        since=when(text(query, "since", 32)),
+        until=when(text(query, "until", 32), end_of_day=True),
+        q=text(query, "q", 200),
+    )
+
+
+def _raw(request: Request) -> dict[str, Any]:
+    return {k: request.query_params.get(k) for k in KEYS if request.query_params.get(k)}
+
+
+@router.get("/audit")
+async def audit_page(request: Request, principal: AdminPage, session: SessionDep) -> Response:
+    where = filter_from(request)
+    page = page_number(request.query_params)
+    entries, total = await audit_queries.search(session, where, page=page, per_page=PER_PAGE)
+    context: dict[str, Any] = {
+        "entries": entries,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "query": _raw(request),
+    }
+    if request.headers.get("HX-Target") == "audit-table":
+        return partial(request, "admin/_audit_table.html", **context)
+    return render(
+        request,
+        "admin/audit.html",
+        principal,
+        section="audit",
+        title="Audit log",
+        actions=await audit_queries.actions(session),
+        **context,
+    )
+
+
+@router.get("/audit/export.csv")
+async def export(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> StreamingResponse:
+    where = filter_from(request)
+    await record(
+        session,
+        principal.actor,
+        "audit.export",
+        details={k: v for k, v in vars(where).items() if v is not None},
+    )
+
+    async def rows() -> Any:
+        async with context.sessions() as reader:
+            async for entry in audit_queries.iterate(reader, where):
+                yield audit_row(entry)
+
+    return StreamingResponse(
+        stream_csv(AUDIT_HEADER, rows()),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="audit.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,140 @@
+"""/admin/models: the models, their presets and default, uploads of new
+ONNX files (validated by a worker), promote/demote, notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from upscaler.admin import convert, models_service
+from upscaler.admin.api import register_model_from_request
+from upscaler.admin.pages.forms import checked, text
+from upscaler.admin.rendering import partial, redirect, render
+from upscaler.auth.deps import AdminPage, admin_page_principal
+from upscaler.deps import ContextDep, SessionDep
+from upscaler.errors import APIError
+
+router = APIRouter(
+    prefix="/admin", include_in_schema=False, dependencies=[Depends(admin_page_principal)]
+)
+
+
+async def _panel_context(session: Any) -> dict[str, Any]:
+    models = [convert.model_out(m) for m in await models_service.list_models(session)]
+    return {
+        "models": models,
+        "history": await models_service.history(session),
+        "presets": models_service.PRESETS,
+        "validating": any(m.status == models_service.VALIDATING for m in models),
+        "max_model_bytes": models_service.MAX_MODEL_BYTES,
+    }
+
+
+@router.get("/models")
+async def models_page(request: Request, principal: AdminPage, session: SessionDep) -> Response:
+    return render(
+        request,
+        "admin/models.html",
+        principal,
+        section="models",
+        title="Models",
+        **await _panel_context(session),
+    )
+
+
+@router.get("/models/table")
+async def models_table(request: Request, principal: AdminPage, session: SessionDep) -> Response:
+    return partial(
+        request,
+        "admin/_models_table.html",
+        csrf_token=principal.csrf_token,
+        **await _panel_context(session),
+    )
+
+
+@router.post("/models")
+async def upload_model(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    """The upload form (htmx, multipart, CSRF in the header): answers with
+    the refreshed table and a message."""
+    try:
+        model = await register_model_from_request(request, context, session, principal)
+    except APIError as error:
+        detail = "; ".join(f"{f.field}: {f.message}" for f in error.fields) or error.message
+        message, kind, status = detail, "error", error.status
+    else:
+        message = f"{model.name} was uploaded; a worker is validating it."
+        kind, status = "ok", 202
+    return partial(
+        request,
+        "admin/_models_table.html",
+        status_code=status,
+        csrf_token=principal.csrf_token,
+        message=message,
+        message_kind=kind,
+        **await _panel_context(session),
+    )
+
+
+@router.post("/models/rescan")
+async def rescan(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    asked = await models_service.rescan(context, session, principal.actor)
+    if not asked:
+        return redirect(request, "/admin/models", "The queue is unavailable; try again.", "error")
+    return redirect(request, "/admin/models", "A worker is registering its installed models.")
+
+
+@router.post("/models/{name}/{action}")
+async def model_action(
+    name: str,
+    action: str,
+    request: Request,
+    principal: AdminPage,
+    context: ContextDep,
+    session: SessionDep,
+) -> Response:
+    actor = principal.actor
+    try:
+        if action == "default":
+            await models_service.set_default(session, name, actor)
+            message = f"{name} is now the default model."
+        elif action == "demote":
+            _model, restored = await models_service.demote(session, name, actor)
+            message = f"{name} was demoted." + (
+                f" {restored.name} is the default again." if restored else ""
+            )
+        elif action == "promote":
+            await models_service.promote(session, name, actor)
+            message = f"{name} is active again."
+        elif action == "validate":
+            await models_service.revalidate(context, session, name, actor)
+            message = f"{name} is being validated again."
+        elif action == "delete":
+            await models_service.delete(context, session, name, actor)
+            message = f"{name} was removed."
+        elif action == "update":
+            form = await request.form()
+            rank = text(form, "quality_rank", 8)
+            await models_service.update(
+                session,
+                name,
+                models_service.ModelUpdate(
+                    presets=[str(p) for p in form.getlist("presets")],
+                    note=str(form.get("note", "")),
+                    quality_rank=int(rank) if rank and rank.lstrip("-").isdigit() else None,
+                    gpu_required=checked(form, "gpu_required"),
+                ),
+                actor,
+            )
+            message = f"{name} was updated."
+        else:
+            return redirect(request, "/admin/models", f"Unknown action {action!r}.", "error")
+    except APIError as error:
+        detail = "; ".join(f"{f.field}: {f.message}" for f in error.fields) or error.message
+        return redirect(request, "/admin/models", detail, "error")
+    return redirect(request, "/admin/models", message)

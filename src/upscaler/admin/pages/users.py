@@ -1,0 +1,220 @@
+"""/admin/users: accounts, roles, deactivation, forced password resets,
+live sessions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from upscaler.admin import convert, users_service
+from upscaler.admin.pages.forms import checked, text
+from upscaler.admin.rendering import redirect, render
+from upscaler.audit import queries as audit_queries
+from upscaler.auth import sessions
+from upscaler.auth.deps import AdminPage, admin_page_principal, auth_runtime
+from upscaler.deps import ContextDep, SessionDep
+from upscaler.errors import APIError
+
+router = APIRouter(
+    prefix="/admin", include_in_schema=False, dependencies=[Depends(admin_page_principal)]
+)
+
+
+def _detail(error: APIError) -> str:
+    return "; ".join(f"{f.field}: {f.message}" for f in error.fields) or error.message
+
+
+@router.get("/users")
+async def users_page(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    counts = await sessions.live_counts(session, auth_runtime(context).policy)
+    users = [
+        convert.user_out(u, counts.get(u.id or 0, 0))
+        for u in await users_service.list_users(session)
+    ]
+    return render(
+        request,
+        "admin/users.html",
+        principal,
+        section="users",
+        title="Users",
+        users=users,
+        roles=users_service.ROLES,
+        created=None,
+        errors={},
+        form_values={},
+    )
+
+
+@router.post("/users")
+async def create_user(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    form = await request.form()
+    values = {
+        "username": text(form, "username", 64) or "",
+        "email": text(form, "email", 254),
+        "role": text(form, "role", 16) or "user",
+    }
+    errors: dict[str, str] = {}
+    created = None
+    status = 201
+    try:
+        created = await users_service.create_user(
+            session,
+            username=values["username"] or "",
+            email=values["email"],
+            role=values["role"] or "user",
+            password=text(form, "password", 256),
+            actor=principal.actor,
+        )
+    except APIError as error:
+        errors = {f.field: f.message for f in error.fields} or {"form": error.message}
+        status = error.status
+    counts = await sessions.live_counts(session, auth_runtime(context).policy)
+    users = [
+        convert.user_out(u, counts.get(u.id or 0, 0))
+        for u in await users_service.list_users(session)
+    ]
+    return render(
+        request,
+        "admin/users.html",
+        principal,
+        status_code=status,
+        section="users",
+        title="Users",
+        users=users,
+        roles=users_service.ROLES,
+        created=created,
+        errors=errors,
+        form_values=values if errors else {},
+    )
+
+
+@router.get("/users/{user_id}")
+async def user_page(
+    user_id: int, request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    try:
+        user = await users_service.get_user(session, user_id)
+    except APIError as error:
+        return render(
+            request,
+            "admin/error.html",
+            principal,
+            status_code=404,
+            title="No such user",
+            message=error.message,
+            section="users",
+        )
+    policy = auth_runtime(context).policy
+    live = await sessions.live_for_user(session, user_id, policy)
+    by_user, _ = await audit_queries.search(
+        session, audit_queries.AuditFilter(username=user.username), per_page=20
+    )
+    about_user = await audit_queries.for_entity(session, "user", str(user_id), limit=20)
+    return render(
+        request,
+        "admin/user.html",
+        principal,
+        section="users",
+        title=f"User {user.username}",
+        user=convert.user_out(user, len(live)),
+        sessions=[convert.session_out(s) for s in live],
+        current_session=principal.auth.id,
+        by_user=by_user,
+        about_user=about_user,
+        roles=users_service.ROLES,
+        generated=None,
+    )
+
+
+@router.post("/users/{user_id}/update")
+async def update_user(
+    user_id: int, request: Request, principal: AdminPage, session: SessionDep
+) -> Response:
+    form = await request.form()
+    try:
+        await users_service.update_user(
+            session,
+            user_id,
+            role=text(form, "role", 16),
+            is_active=checked(form, "is_active"),
+            email=str(form.get("email", "")),
+            actor=principal.actor,
+        )
+    except APIError as error:
+        return redirect(request, f"/admin/users/{user_id}", _detail(error), "error")
+    return redirect(request, f"/admin/users/{user_id}", "Saved.")
+
+
+@router.post("/users/{user_id}/force-reset")
+async def force_reset(
+    user_id: int, request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    form = await request.form()
+    replace = text(form, "replace", 16)
+    new_password = text(form, "new_password", 256) if replace == "given" else None
+    if replace == "generate":
+        new_password = ""
+    try:
+        user, generated, ended = await users_service.force_password_reset(
+            session, user_id, new_password=new_password, actor=principal.actor
+        )
+    except APIError as error:
+        return redirect(request, f"/admin/users/{user_id}", _detail(error), "error")
+    if user.id == principal.user_id:
+        return redirect(request, "/admin/login", "Your password must be changed: sign in again.")
+    message = (
+        f"{user.username} must choose a new password at next sign-in; {ended} session(s) ended."
+    )
+    if generated:
+        # Shown once, on this response only (not carried in a cookie).
+        policy = auth_runtime(context).policy
+        live = await sessions.live_for_user(session, user_id, policy)
+        by_user, _ = await audit_queries.search(
+            session, audit_queries.AuditFilter(username=user.username), per_page=20
+        )
+        return render(
+            request,
+            "admin/user.html",
+            principal,
+            section="users",
+            title=f"User {user.username}",
+            user=convert.user_out(user, len(live)),
+            sessions=[convert.session_out(s) for s in live],
+            current_session=principal.auth.id,
+            by_user=by_user,
+            about_user=await audit_queries.for_entity(session, "user", str(user_id), limit=20),
+            roles=users_service.ROLES,
+            generated=generated,
+            flash={"kind": "ok", "text": message},
+        )
+    return redirect(request, f"/admin/users/{user_id}", message)
+
+
+@router.post("/users/{user_id}/end-sessions")
+async def end_sessions(
+    user_id: int, request: Request, principal: AdminPage, session: SessionDep
+) -> Response:
+    try:
+        ended = await users_service.end_sessions(session, user_id, actor=principal.actor)
+    except APIError as error:
+        return redirect(request, "/admin/users", _detail(error), "error")
+    if user_id == principal.user_id:
+        return redirect(request, "/admin/login", "All your sessions were ended.")
+    return redirect(request, f"/admin/users/{user_id}", f"Ended {ended} session(s).")
+
+
+@router.post("/sessions/{session_id}/end")
+async def end_session(
+    session_id: int, request: Request, principal: AdminPage, session: SessionDep
+) -> Response:
+    try:
+        row = await users_service.end_session(session, session_id, actor=principal.actor)
+    except APIError as error:
+        return redirect(request, "/admin/users", _detail(error), "error")
+    if session_id == principal.auth.id:
+        return redirect(request, "/admin/login", "Your session was ended.")
+    return redirect(request, f"/admin/users/{row.user_id}", "Session ended.")
