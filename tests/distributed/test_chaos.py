@@ -1,0 +1,129 @@
+"""20 jobs, 2 worker processes, one SIGKILLed mid-inference: nothing is lost,
+nothing is written twice, the job comes back within 30 s, and the killed
+process is replaced."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import aioboto3
+import pytest
+from sqlalchemy import text
+
+from tests.distributed.conftest import RedisServer
+from tests.helpers import (
+    IMAGES,
+    MotoS3,
+    distributed_service,
+    distributed_settings,
+    upload,
+)
+from upscaler.db.engine import make_engine
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3, pytest.mark.slow]
+
+JOBS = 20
+IMAGE = IMAGES / "realesrgan" / "ADE_val_00000114.jpg"  # 256 x 256: 16 tiles of 64 px
+
+
+async def object_count(s3: MotoS3, bucket: str, prefix: str) -> int:
+    async with aioboto3.Session().client(
+        "s3", endpoint_url=s3.endpoint, region_name="us-east-1"
+    ) as client:
+        listing = await client.list_objects_v2(Bucket=bucket, Prefix=prefix)
+        return len(listing.get("Contents", []))
+
+
+async def worker_rows(database_url: str) -> list[tuple[str, int, int]]:
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT id, pid, jobs_done FROM workers"))
+            return [(r[0], r[1], r[2]) for r in rows]
+    finally:
+        await engine.dispose()
+
+
+def test_sigkill_one_of_two_workers(
+    tmp_path: Path,
+    model_dir: Path,
+    scenario_database: str,
+    private_redis: RedisServer,
+    s3_server: MotoS3,
+    bucket: str,
+) -> None:
+    settings = distributed_settings(
+        tmp_path, model_dir, scenario_database, private_redis.url, s3_server, bucket=bucket
+    )
+    with distributed_service(settings, workers=2) as service, service.client() as client:
+        job_ids = [upload(client, IMAGE, factor="4x").json()["job_id"] for _ in range(JOBS)]
+
+        # Catch a job in the middle of its tiles and kill the process running it.
+        deadline = time.monotonic() + 120
+        victim = None
+        while victim is None:
+            assert time.monotonic() < deadline, "no job was seen running"
+            for job_id in job_ids:
+                job = client.get(f"/api/v1/jobs/{job_id}").json()
+                if job["status"] == "running" and 15 <= job["progress"] <= 80:
+                    victim = job
+                    break
+            time.sleep(0.05)
+        killed_worker = victim["worker_id"]
+        killed_pid = int(killed_worker.split(":")[1])
+        os.kill(killed_pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+
+        # The killed job is taken up by another worker process.
+        redelivered_after = None
+        while redelivered_after is None:
+            job = client.get(f"/api/v1/jobs/{victim['job_id']}").json()
+            if job["worker_id"] not in (None, killed_worker) or job["status"] == "completed":
+                redelivered_after = time.monotonic() - killed_at
+            elif time.monotonic() - killed_at > 60:
+                pytest.fail(f"job {victim['job_id']} not taken up again: {job}")
+            time.sleep(0.1)
+        print(f"redelivered {redelivered_after:.1f} s after SIGKILL")
+        assert redelivered_after <= 30
+
+        # Every job completes.
+        finals = {}
+        deadline = time.monotonic() + 300
+        for job_id in job_ids:
+            while True:
+                job = client.get(f"/api/v1/jobs/{job_id}").json()
+                if job["status"] in ("completed", "failed", "canceled"):
+                    finals[job_id] = job
+                    break
+                assert time.monotonic() < deadline, f"{job_id} stuck in {job['status']}"
+                time.sleep(0.2)
+        assert {j["status"] for j in finals.values()} == {"completed"}
+        assert finals[victim["job_id"]]["attempts"] == 2
+
+        # Each result was written once: one object per job, no orphans.
+        assert asyncio.run(object_count(s3_server, bucket, "results/")) == JOBS
+        assert asyncio.run(object_count(s3_server, bucket, "previews/")) == JOBS
+        result_keys = {j["result_url"].split("?")[0] for j in finals.values()}
+        assert len(result_keys) == JOBS
+
+        # The supervisor replaced the killed process, and the new one works.
+        survivors = asyncio.run(worker_rows(scenario_database))
+        pids = {pid for _, pid, _ in survivors}
+        assert killed_pid in pids or len(pids) >= 2
+        replacements = [
+            row for row in survivors if row[1] != killed_pid and row[0] != killed_worker
+        ]
+        fresh = [
+            wid for wid, pid, done in replacements
+            if any(j["worker_id"] == wid for j in finals.values())
+        ]  # fmt: skip
+        assert len({r[1] for r in replacements}) >= 2, survivors
+        assert fresh, "the replacement process ran no job"
+        health = client.get("/api/v1/health").json()
+        # The killed process's heartbeat row ages out after 30 s; until then it
+        # still counts, so at least the two live ones must.
+        assert health["workers_online"] >= 2

@@ -1,0 +1,134 @@
+"""Transient errors are retried with backoff, permanent ones are not, and a
+job whose retries are used up fails with its last error. Graceful shutdown
+hands the running job back."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+import aioboto3
+import httpx
+import pytest
+
+from tests.distributed.conftest import RedisServer
+from tests.helpers import (
+    IMAGES,
+    FlakyProxy,
+    MotoS3,
+    distributed_service,
+    distributed_settings,
+    upload,
+    wait_for_job,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3, pytest.mark.slow]
+
+SAMPLE = IMAGES / "realesrgan" / "0014.jpg"
+LARGER = IMAGES / "realesrgan" / "OST_009.png"
+
+
+def wait_until(client: httpx.Client, job_id: str, predicate: object, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        if predicate(job):  # type: ignore[operator]
+            return job
+        assert time.monotonic() < deadline, f"condition never met: {job}"
+        time.sleep(0.1)
+
+
+async def delete_object(s3: MotoS3, bucket: str, prefix: str) -> None:
+    async with aioboto3.Session().client(
+        "s3", endpoint_url=s3.endpoint, region_name="us-east-1"
+    ) as client:
+        listing = await client.list_objects_v2(Bucket=bucket, Prefix=prefix)
+        for item in listing.get("Contents", []):
+            await client.delete_object(Bucket=bucket, Key=item["Key"])
+
+
+def test_retries_permanent_failures_and_exhaustion(
+    tmp_path: Path,
+    model_dir: Path,
+    scenario_database: str,
+    private_redis: RedisServer,
+    s3_server: MotoS3,
+    bucket: str,
+) -> None:
+    settings = distributed_settings(
+        tmp_path, model_dir, scenario_database, private_redis.url, s3_server,
+        bucket=bucket, job_max_retries=2,
+    )  # fmt: skip
+    proxy = FlakyProxy(s3_server.port)
+    worker_env = {"UPSCALER_S3_ENDPOINT": proxy.endpoint}  # workers reach S3 through it
+    try:
+        with (
+            distributed_service(settings, worker_env=worker_env) as service,
+            service.client() as client,
+        ):
+            # Transient: storage unreachable for the first attempt, back for a retry.
+            proxy.up.clear()
+            job_id = upload(client, SAMPLE, factor="2x").json()["job_id"]
+            job = wait_until(
+                client, job_id, lambda j: j["attempts"] >= 1 and j["status"] == "queued"
+            )
+            proxy.up.set()
+            job = wait_for_job(client, job_id)
+            assert job["status"] == "completed", job
+            assert job["attempts"] >= 2
+            assert job["error"] is None
+
+            # Retries used up: failed, with the last error in words.
+            proxy.up.clear()
+            job_id = upload(client, SAMPLE, factor="2x").json()["job_id"]
+            started = time.monotonic()
+            job = wait_for_job(client, job_id, timeout=120)
+            elapsed = time.monotonic() - started
+            proxy.up.set()
+            assert job["status"] == "failed", job
+            assert job["attempts"] == 3  # the first try and two retries
+            assert "Connect" in job["error"] or "connect" in job["error"], job["error"]
+            assert elapsed >= 2 + 4 * 0.5, "the retries came without backoff"
+
+            # Permanent: the original vanished from storage. No retry.
+            assert service.workers is not None
+            service.workers.stop()
+            job_id = upload(client, SAMPLE, factor="2x").json()["job_id"]
+            asyncio.run(delete_object(s3_server, bucket, "originals/"))
+            service.workers.start()
+            job = wait_for_job(client, job_id, timeout=90)
+            assert job["status"] == "failed"
+            assert job["attempts"] == 1
+            assert "no longer in storage" in job["error"]
+    finally:
+        proxy.close()
+
+
+def test_sigterm_hands_the_running_job_back(
+    tmp_path: Path,
+    model_dir: Path,
+    scenario_database: str,
+    private_redis: RedisServer,
+    s3_server: MotoS3,
+    bucket: str,
+) -> None:
+    settings = distributed_settings(
+        tmp_path, model_dir, scenario_database, private_redis.url, s3_server, bucket=bucket
+    )
+    with distributed_service(settings) as service, service.client() as client:
+        assert service.workers is not None and service.workers.process is not None
+        job_id = upload(client, LARGER, factor="4x").json()["job_id"]
+        wait_until(client, job_id, lambda j: j["status"] == "running" and j["progress"] >= 10)
+        service.workers.process.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        service.workers.process.wait(timeout=60)
+        print(f"worker pool stopped {time.monotonic() - stopped_at:.1f} s after SIGTERM")
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        assert job["status"] == "queued", job  # handed back, not failed
+        assert job["error"] is None
+        service.workers.start()
+        job = wait_for_job(client, job_id, timeout=180)
+        assert job["status"] == "completed"
+        assert job["attempts"] == 2

@@ -1,0 +1,102 @@
+"""ONNX export with dynamic height/width, checked against PyTorch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from tests.export.conftest import ANIME
+from upscaler_worker.export.archs import build_network, input_multiple, randomize_weights
+from upscaler_worker.export.manifest import Manifest
+from upscaler_worker.export.onnx_export import export_onnx, parity_max_abs_error
+from upscaler_worker.export.weights import load_network, read_state_dict
+
+pytestmark = pytest.mark.export
+
+#: One entry per distinct architecture configuration in the manifest.
+CONFIGURATIONS = [
+    "realesr-animevideov3",
+    "realesr-general-x4v3",
+    "RealESRGAN_x4plus_anime_6B",
+    "RealESRGAN_x2plus",
+    pytest.param("RealESRGAN_x4plus", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("name", CONFIGURATIONS)
+def test_export_parity_with_random_weights(name: str, manifest: Manifest, tmp_path: Path) -> None:
+    spec = manifest.get(name)
+    network = randomize_weights(build_network(spec.arch, spec.arch_params), seed=1)
+    multiple = input_multiple(spec.arch, spec.arch_params)
+    path = tmp_path / f"{name}.onnx"
+    metadata = {"upscaler.name": name, "upscaler.scale": str(spec.scale)}
+    export_onnx(network, path, metadata=metadata, input_multiple=multiple)
+    error = parity_max_abs_error(network, path, input_multiple=multiple, sizes=((24, 20), (12, 34)))
+    with torch.no_grad():
+        scale_of_outputs = float(network(torch.rand(1, 3, 16, 16)).abs().max())
+    print(
+        f"{name}: ONNX Runtime vs PyTorch max abs error {error:.2e}"
+        f" (outputs up to {scale_of_outputs:.2f})"
+    )
+    assert scale_of_outputs > 0.1, "random weights give outputs of a meaningful size"
+    assert error < 1e-4
+
+    # Height and width are dynamic; the metadata the runtime reads is there.
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert session.get_modelmeta().custom_metadata_map == metadata
+    for height, width in ((8, 8), (34, 90), (64, 10)):
+        height, width = height * multiple, width * multiple
+        (out,) = session.run(None, {"input": np.zeros((1, 3, height, width), np.float32)})
+        assert out.shape == (1, 3, height * spec.scale, width * spec.scale)
+
+
+def test_export_parity_with_the_real_animevideov3(
+    manifest: Manifest, anime_checkpoint: Path, tmp_path: Path
+) -> None:
+    network = load_network(manifest.get(ANIME), read_state_dict(anime_checkpoint))
+    path = tmp_path / "anime.onnx"
+    export_onnx(network, path, metadata={})
+    error = parity_max_abs_error(network, path, sizes=((64, 48), (37, 91)))
+    print(f"{ANIME} (official weights): max abs error {error:.2e}")
+    assert error < 1e-4
+
+
+def test_dynamo_exporter_gives_the_same_network(manifest: Manifest, tmp_path: Path) -> None:
+    spec = manifest.get(ANIME)
+    network = randomize_weights(build_network(spec.arch, spec.arch_params), seed=2)
+    path = tmp_path / "dynamo.onnx"
+    export_onnx(network, path, metadata={}, exporter="dynamo")
+    assert parity_max_abs_error(network, path) < 1e-4
+
+
+@pytest.mark.parametrize("name", ["realesr-animevideov3", "RealESRGAN_x4plus_anime_6B"])
+def test_the_cpu_graph_stays_in_the_nchwc_layout(
+    name: str, manifest: Manifest, tmp_path: Path
+) -> None:
+    """After the rewrite, ONNX Runtime's optimised graph has no PRelu and no
+    layout reorders between convolutions (only the one at the very end)."""
+    import collections
+
+    import onnx
+
+    spec = manifest.get(name)
+    network = randomize_weights(build_network(spec.arch, spec.arch_params), seed=3)
+    counts = {}
+    for rewrite in (False, True):
+        path = tmp_path / f"{name}-{rewrite}.onnx"
+        export_onnx(network, path, metadata={}, cpu_rewrite=rewrite)
+        options = ort.SessionOptions()
+        options.optimized_model_filepath = str(tmp_path / f"optimised-{rewrite}.onnx")
+        options.log_severity_level = 3
+        ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        optimised = onnx.load(options.optimized_model_filepath)
+        counts[rewrite] = collections.Counter(node.op_type for node in optimised.graph.node)
+        assert parity_max_abs_error(network, path) < 1e-4
+    print(f"{name}: before {dict(counts[False])}, after {dict(counts[True])}")
+    assert counts[False]["ReorderOutput"] > 10, "the problem exists without the rewrite"
+    assert counts[True]["ReorderOutput"] + counts[True]["ReorderInput"] <= 2
+    assert counts[True]["PRelu"] == 0

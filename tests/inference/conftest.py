@@ -1,0 +1,61 @@
+"""Fixtures for the inference engine: the real realesr-animevideov3 from the
+shared mirror, exported by the project's own pipeline into a temporary
+directory (never depending on `make models` having run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from upscaler_worker.inference import ModelRunner
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED = (REPO_ROOT / ".." / "shared").resolve()
+IMAGES = SHARED / "images" / "realesrgan"
+MIRROR = SHARED / "models"
+ANIME = "realesr-animevideov3"
+
+
+def psnr(a: np.ndarray, b: np.ndarray, max_value: float = 255.0) -> float:
+    assert a.shape == b.shape, (a.shape, b.shape)
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(max_value**2 / mse)
+
+
+@pytest.fixture(scope="session")
+def anime_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not (MIRROR / f"{ANIME}.pth").is_file():
+        pytest.skip(f"the shared model mirror is not at {MIRROR}")
+    pytest.importorskip("torch", reason="exporting the test model needs the export extra")
+    from upscaler_worker.export.manifest import load_manifest
+    from upscaler_worker.export.pipeline import run
+
+    directory = tmp_path_factory.mktemp("anime-model")
+    report = run(
+        model_dir=directory,
+        mirror=MIRROR.as_uri(),
+        manifest=load_manifest(),
+        only=[ANIME],
+        denoise_variants=False,
+    )
+    assert report.installed == [ANIME], report
+    return directory
+
+
+@pytest.fixture(scope="session")
+def anime_onnx(anime_model_dir: Path) -> Path:
+    return anime_model_dir / f"{ANIME}.onnx"
+
+
+@pytest.fixture(scope="session")
+def runner(anime_onnx: Path) -> ModelRunner:
+    return ModelRunner.load(anime_onnx)
+
+
+@pytest.fixture(scope="session")
+def images() -> Path:
+    if not IMAGES.is_dir():
+        pytest.skip(f"the shared test images are not at {IMAGES}")
+    return IMAGES

@@ -1,0 +1,258 @@
+"""Upload → queue → real inference → signed download, in both modes."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from PIL import Image
+from sqlalchemy import select
+
+from tests.helpers import IMAGES, SHARED, Service, upload, wait_for_job
+from upscaler.db.engine import make_engine
+from upscaler.db.tables import Worker
+from upscaler.db.types import utcnow
+
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+SAMPLE = IMAGES / "realesrgan" / "0014.jpg"  # 179 x 179
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def fetch_image(client: httpx.Client, url: str) -> tuple[httpx.Response, Image.Image]:
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    return response, Image.open(io.BytesIO(response.content))
+
+
+@pytest.mark.parametrize(("factor", "scale"), [("4x", 4), ("2x", 2)])
+def test_upscale_gives_exact_factor_png(service: Service, factor: str, scale: int) -> None:
+    with service.client() as client:
+        accepted = upload(client, SAMPLE, factor=factor)
+        assert accepted.status_code == 202, accepted.text
+        body = accepted.json()
+        assert body["status"] == "queued"
+        assert body["job_id"].startswith("job_")
+        assert ISO_UTC.match(body["created_at"])
+        assert body["estimated_seconds"] >= 1
+        assert accepted.headers["location"].endswith(f"/api/v1/jobs/{body['job_id']}")
+
+        job = wait_for_job(client, body["job_id"])
+        assert job["status"] == "completed", job
+        assert job["progress"] == 100
+        assert job["model"] == "realesr-animevideov3"
+        assert job["provider"] == "CPUExecutionProvider"
+        for stamp in ("created_at", "started_at", "finished_at"):
+            assert ISO_UTC.match(job[stamp]), job[stamp]
+        assert job["duration_seconds"] > 0
+        assert job["params"]["factor"] == factor
+        assert job["result"] == {
+            "width": 179 * scale,
+            "height": 179 * scale,
+            "size_bytes": job["result"]["size_bytes"],
+            "mime_type": "image/png",
+        }
+
+        response, image = fetch_image(client, job["result_url"])
+        assert response.headers["content-type"] == "image/png"
+        assert f"0014-upscaled-{factor}.png" in response.headers["content-disposition"]
+        assert response.headers["content-disposition"].startswith("attachment")
+        assert image.format == "PNG"
+        assert image.size == (179 * scale, 179 * scale)
+        assert int(response.headers["content-length"]) == job["result"]["size_bytes"]
+
+        original, original_image = fetch_image(client, job["original_url"])
+        assert original.content == SAMPLE.read_bytes()
+        assert original_image.size == (179, 179)
+
+        _, preview = fetch_image(client, job["thumbnail_url"])
+        assert max(preview.size) <= 512
+
+
+@pytest.mark.export
+def test_result_matches_plain_pytorch(service: Service) -> None:
+    """The service's result against the official model run by PyTorch, untiled."""
+    import torch
+
+    from upscaler_worker.export.archs import build_network
+    from upscaler_worker.export.manifest import load_manifest
+    from upscaler_worker.export.weights import read_state_dict
+
+    spec = load_manifest().get("realesr-animevideov3")
+    network = build_network(spec.arch, spec.arch_params)
+    network.load_state_dict(read_state_dict(SHARED / "models" / spec.filename), strict=True)
+    network.eval()
+    bgr = cv2.imread(str(SAMPLE), cv2.IMREAD_COLOR)
+    rgb = torch.from_numpy(bgr[:, :, ::-1].astype(np.float32) / 255.0).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        out = network(rgb).clamp_(0, 1)[0].permute(1, 2, 0).numpy()
+    reference = (out * 255.0).round().astype(np.uint8)  # RGB
+
+    with service.client() as client:
+        job = wait_for_job(client, upload(client, SAMPLE, factor="4x").json()["job_id"])
+        _, image = fetch_image(client, job["result_url"])
+    served = np.asarray(image.convert("RGB"))
+    value = psnr(served, reference)
+    print(f"PSNR service vs PyTorch ({service.mode}): {value:.2f} dB")
+    assert value >= 50.0
+
+
+def test_bad_uploads_get_clear_errors(service: Service, tmp_path: Path) -> None:
+    text = tmp_path / "notes.png"
+    text.write_text("definitely not an image\n" * 100)
+    truncated = tmp_path / "cut.jpg"
+    data = (IMAGES / "faces" / "Blake_Lively.jpg").read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    with service.client() as client:
+        cases = {
+            415: upload(client, text),
+            422: upload(client, truncated),
+        }
+        unknown_factor = upload(client, SAMPLE, factor="3x")
+        no_file = client.post("/api/v1/uploads", data={"factor": "4x"}, files={"x": ("a", b"1")})
+        missing_factor = client.post(
+            "/api/v1/uploads", files={"file": ("a.jpg", SAMPLE.read_bytes())}
+        )
+        not_found = client.get("/api/v1/jobs/job_doesnotexist")
+    for status, response in cases.items():
+        assert response.status_code == status, response.text
+        assert response.json()["error"]["status"] == status
+    assert "truncated or corrupt" in cases[422].json()["error"]["message"]
+    assert unknown_factor.status_code == 400
+    assert {"field": "factor", "message": "Input should be '2x' or '4x'"} in unknown_factor.json()[
+        "error"
+    ]["fields"]
+    assert no_file.status_code == 400
+    fields = {f["field"] for f in no_file.json()["error"]["fields"]}
+    assert "x" in fields  # an unknown field is named
+    assert missing_factor.status_code == 400
+    assert missing_factor.json()["error"]["fields"] == [
+        {"field": "factor", "message": "is required"}
+    ]
+    assert not_found.status_code == 404
+    assert not_found.json()["error"]["code"] == "not_found"
+
+
+def test_oversized_upload_is_413(service: Service) -> None:
+    big = b"\xff\xd8\xff" + b"\0" * (20 * 1024 * 1024)
+    with service.client() as client:
+        response = client.post(
+            "/api/v1/uploads", files={"file": ("big.jpg", big)}, data={"factor": "4x"}
+        )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "file_too_large"
+
+
+def test_signed_links_refuse_tampering_and_expiry(service: Service) -> None:
+    with service.client() as client:
+        job = wait_for_job(client, upload(client, SAMPLE, factor="2x").json()["job_id"])
+        url = job["result_url"]
+        token = url.rsplit("/", 1)[1]
+        # A compressed payload starts with "." (itsdangerous), so split from the right.
+        payload, timestamp, _signature = token.rsplit(".", 2)
+        # Point the link at another object but keep the old signature.
+        forged = (
+            base64.urlsafe_b64encode(
+                json.dumps(["originals/anything.png", "x.png", "image/png", 0]).encode()
+            )
+            .decode()
+            .rstrip("=")
+        )
+        # (Not the signature's last character: its low bits are base64 padding.)
+        flipped = ("B" if _signature[0] == "A" else "A") + _signature[1:]
+        tampered = [
+            url.replace(token, f"{payload}.{timestamp}.{flipped}"),
+            url.replace(token, f"{payload}.{timestamp}.AAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            url.replace(token, f"{forged}.{timestamp}.{_signature}"),
+        ]
+        for bad in tampered:
+            response = client.get(bad)
+            assert response.status_code == 403, bad
+            assert response.json()["error"]["code"] == "forbidden"
+
+        class LongAgo(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return super().get_timestamp() - 2 * service.settings.signed_url_ttl_seconds
+
+        serializer = URLSafeTimedSerializer(service.settings.secret(), salt="upscaler.download.v1")
+        valid, original = serializer.loads_unsafe(token)
+        assert valid
+        expired = URLSafeTimedSerializer(
+            service.settings.secret(), salt="upscaler.download.v1", signer=LongAgo
+        ).dumps(original)
+        response = client.get(url.replace(token, expired))
+        assert response.status_code == 403
+        assert "expired" in response.json()["error"]["message"]
+        # The untouched link still works, and so does the redirect that mints one.
+        assert client.get(url).status_code == 200
+        redirect = client.get(f"/api/v1/jobs/{job['job_id']}/result")
+        assert redirect.status_code == 307
+        assert client.get(redirect.headers["location"]).status_code == 200
+
+
+def test_health_reports_models_and_workers(service: Service) -> None:
+    with service.client() as client:
+        health = client.get("/api/v1/health").json()
+    assert health["status"] == "ok", health
+    assert health["mode"] == service.mode
+    assert health["workers_online"] >= 1
+    assert [m["name"] for m in health["models"]] == ["realesr-animevideov3"]
+    assert health["providers"] == ["CPUExecutionProvider"]
+    assert isinstance(health["queue_length"], int)
+    # Each worker's heartbeat carries its load, for the admin's workers page.
+    rows = asyncio.run(worker_rows(service.settings.database_url))
+    assert rows
+    for load_per_core, rss_bytes in rows:
+        assert load_per_core is not None
+        assert load_per_core >= 0
+        assert rss_bytes is not None
+        assert rss_bytes > 50 * 1024 * 1024  # a process with a model loaded
+
+
+async def worker_rows(database_url: str) -> list[tuple[float | None, int | None]]:
+    """Load and memory of the workers alive now (a heartbeat every 5 s): rows
+    that other tests wrote into the same database are not this service's."""
+    engine = make_engine(database_url)
+    fresh = utcnow() - timedelta(seconds=30)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                select(Worker.load_per_core, Worker.rss_bytes).where(Worker.last_seen_at > fresh)  # type: ignore[call-overload]
+            )
+            return [(row[0], row[1]) for row in result]
+    finally:
+        await engine.dispose()
+
+
+def test_openapi_and_docs(service: Service) -> None:
+    with service.client() as client:
+        spec = client.get("/openapi.json").json()
+        docs = client.get("/docs")
+    paths = spec["paths"]
+    for path in (
+        "/api/v1/uploads",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/jobs/{job_id}/events",
+        "/api/v1/files/{token}",
+        "/api/v1/health",
+    ):
+        assert path in paths, path
+    upload_body = paths["/api/v1/uploads"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in upload_body
+    assert {"400", "413", "415", "422"} <= set(paths["/api/v1/uploads"]["post"]["responses"])
+    assert "ErrorResponse" in spec["components"]["schemas"]
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text

@@ -1,0 +1,63 @@
+"""Run-time limits set in the settings table take effect in both modes
+without a restart: the job timeout stops a running inference, and the upload
+limit refuses a file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from tests.helpers import IMAGES, Service, upload, wait_for_job
+from upscaler.db.engine import make_engine, make_sessionmaker
+from upscaler.live_settings import TTL_SECONDS, LiveSettings
+
+
+def set_live(service: Service, **changes: Any) -> None:
+    async def apply() -> None:
+        engine = make_engine(service.settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                live = LiveSettings(service.settings, make_sessionmaker(engine))
+                await live.update(session, changes, user_id=None)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(apply())
+    time.sleep(TTL_SECONDS + 0.5)  # every process's cache has expired
+
+
+@contextlib.contextmanager
+def live_settings(service: Service, **changes: Any) -> Iterator[None]:
+    defaults = {
+        "job_timeout_seconds": service.settings.job_timeout_seconds,
+        "max_upload_size_bytes": service.settings.max_upload_size_bytes,
+    }
+    set_live(service, **changes)
+    try:
+        yield
+    finally:
+        set_live(service, **{key: defaults[key] for key in changes})
+
+
+def test_job_timeout_stops_a_running_inference(service: Service) -> None:
+    with live_settings(service, job_timeout_seconds=1), service.client() as client:
+        started = time.monotonic()
+        job_id = upload(client, IMAGES / "realesrgan" / "OST_009.png", factor="4x").json()["job_id"]
+        job = wait_for_job(client, job_id, timeout=60)
+    assert job["status"] == "failed", job
+    assert "longer than the 1 s limit" in job["error"]
+    assert time.monotonic() - started < 30
+    assert job["attempts"] == 1  # a timeout is not retried
+
+
+def test_upload_limit_changes_without_restart(service: Service) -> None:
+    sample = IMAGES / "realesrgan" / "0014.jpg"  # 9605 bytes
+    with live_settings(service, max_upload_size_bytes=5000), service.client() as client:
+        refused = upload(client, sample)
+    assert refused.status_code == 413
+    assert "5000" in refused.json()["error"]["fields"][0]["message"]
+    with service.client() as client:
+        assert upload(client, sample).status_code == 202
