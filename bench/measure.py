@@ -1,0 +1,174 @@
+"""One model at one input size: ONNX Runtime against PyTorch, tiled against untiled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from bench.timing import best_of, best_of_each
+from upscaler_worker.export.macs import architecture_macs
+from upscaler_worker.inference import InstalledModel, ModelRunner, UpscaleOptions, upscale_array
+from upscaler_worker.inference.tiling import DEFAULT_OVERLAP, TilePlan, plan_tiles
+
+#: Largest input (pixels) run untiled: ONNX Runtime and PyTorch both keep
+#: several 64-channel feature maps of it (~1 KB per pixel for SRVGGNetCompact).
+UNTILED_LIMIT_PIXELS = 1_500_000
+
+
+@dataclass
+class SizeResult:
+    model: str
+    height: int
+    width: int
+    plan: str
+    macs: int
+    ort_seconds: float
+    torch_eager_seconds: float | None
+    torch_channels_last_seconds: float | None
+    pipeline_untiled_seconds: float | None
+    pipeline_tiled_seconds: float | None
+    tiled_plan: str
+    tiled_bound: float | None
+    gflops: float = 0.0
+    peak_fraction: float = 0.0
+
+    @property
+    def ort_vs_eager(self) -> float | None:
+        if not self.torch_eager_seconds:
+            return None
+        return self.ort_seconds / self.torch_eager_seconds
+
+    @property
+    def tiled_ratio(self) -> float | None:
+        if not self.pipeline_tiled_seconds or not self.pipeline_untiled_seconds:
+            return None
+        return self.pipeline_tiled_seconds / self.pipeline_untiled_seconds
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ort_vs_eager"] = self.ort_vs_eager
+        data["tiled_ratio"] = self.tiled_ratio
+        return data
+
+
+def sample_image(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """Smooth colour fields with some texture: timing does not depend on
+    content, but a realistic image keeps float paths (denormals) realistic."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (height // 32 + 2, width // 32 + 2, 3), dtype=np.uint8)
+    image = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    image += rng.normal(0.0, 6.0, size=image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _batch(pixels: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(
+        pixels[..., ::-1].transpose(2, 0, 1)[None], np.float32
+    ) / np.float32(255)
+
+
+def model_plan(runner: ModelRunner, height: int, width: int) -> TilePlan:
+    """The tiles model-only timings run: the whole image when it is small enough
+    to run untiled, else the engine's own automatic tiles."""
+    if height * width <= UNTILED_LIMIT_PIXELS:
+        return plan_tiles(height, width, max(height, width), overlap=0)
+    from upscaler_worker.inference.upscale import auto_tile_shape
+
+    probe = np.empty((height, width, 3), np.uint8)
+    output_bytes = height * width * runner.scale**2 * 3
+    budget = UpscaleOptions().tile_memory_bytes
+    tile_h, tile_w = auto_tile_shape(runner, probe, DEFAULT_OVERLAP, budget, output_bytes // 2)
+    return plan_tiles(height, width, tile_h, tile_w, DEFAULT_OVERLAP)
+
+
+def measure_size(
+    model: InstalledModel,
+    runner: ModelRunner,
+    network: Any | None,
+    height: int,
+    width: int,
+    *,
+    repeats: int,
+    tile: int,
+) -> SizeResult:
+    image = sample_image(height, width)
+    plan = model_plan(runner, height, width)
+    windows = [
+        image[t.y.read_start : t.y.read_stop, t.x.read_start : t.x.read_stop] for t in plan.tiles
+    ]
+    batches = [_batch(window) for window in windows]
+    macs = sum(
+        architecture_macs(model.arch, model.arch_params, b.shape[2], b.shape[3]) for b in batches
+    )
+    large = plan.count > 1
+    rounds, warmup = (1, 0) if large else (repeats, 1)
+
+    def ort_model_only() -> None:
+        for batch in batches:
+            runner.run(batch)
+
+    contenders: dict[str, Callable[[], object]] = {"ort": ort_model_only}
+    if network is not None:
+        contenders |= _torch_contenders(network, batches)
+    model_times = best_of_each(contenders, rounds, warmup)
+
+    untiled = tiled = bound = None
+    if not large:
+        pipeline = best_of_each(
+            {
+                "untiled": lambda: upscale_array(image, None, runner, tile_size=max(height, width)),
+                "tiled": lambda: upscale_array(image, None, runner, tile_size=tile),
+            },
+            repeats,
+        )
+        untiled, tiled = pipeline["untiled"], pipeline["tiled"]
+        tiled_plan = f"{tile}px tiles, {DEFAULT_OVERLAP}px overlap"
+        bound = 1.05 * (1 + 2 * DEFAULT_OVERLAP / tile) ** 2
+    else:
+        tiled = best_of(lambda: upscale_array(image, None, runner), 1, warmup=0)
+        tiled_plan = f"auto {plan.tile_height}x{plan.tile_width} tiles (untiled not run: too large)"
+    result = SizeResult(
+        model=model.name,
+        height=height,
+        width=width,
+        plan="untiled" if not large else f"{plan.count} tiles {plan.tile_height}x{plan.tile_width}",
+        macs=macs,
+        ort_seconds=model_times["ort"],
+        torch_eager_seconds=model_times.get("eager"),
+        torch_channels_last_seconds=model_times.get("channels_last"),
+        pipeline_untiled_seconds=untiled,
+        pipeline_tiled_seconds=tiled,
+        tiled_plan=tiled_plan,
+        tiled_bound=bound,
+    )
+    result.gflops = 2 * macs / result.ort_seconds / 1e9
+    return result
+
+
+def _torch_contenders(network: Any, batches: list[np.ndarray]) -> dict[str, Callable[[], object]]:
+    """PyTorch eager (NCHW) and channels-last runs of the same tiles. Two
+    copies of the network, as converting one back and forth between rounds
+    would be timed too."""
+    import copy
+
+    import torch
+
+    tensors = [torch.from_numpy(batch) for batch in batches]
+    last_network = copy.deepcopy(network).to(memory_format=torch.channels_last)
+    last_tensors = [t.contiguous(memory_format=torch.channels_last) for t in tensors]
+
+    def eager() -> None:
+        with torch.inference_mode():
+            for tensor in tensors:
+                network(tensor)
+
+    def channels_last() -> None:
+        with torch.inference_mode():
+            for tensor in last_tensors:
+                last_network(tensor)
+
+    return {"eager": eager, "channels_last": channels_last}

@@ -1,0 +1,174 @@
+"""The benchmark's verdicts against the targets, and its markdown table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.measure import SizeResult
+from bench.rss import RssResult
+
+PEAK_TARGET = 0.80
+EAGER_TARGET = 0.75
+E2E_TARGET = 1.15
+GIB = 1 << 30
+
+
+def verdicts(
+    sizes: list[SizeResult], rss_results: dict[str, RssResult], end_to_end: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """One line per target and measurement: what was measured, the limit, pass/fail."""
+    lines: list[dict[str, Any]] = []
+
+    def add(target: str, subject: str, value: float, limit: float, passed: bool) -> None:
+        lines.append(
+            {"target": target, "subject": subject, "value": value, "limit": limit, "pass": passed}
+        )
+
+    for size in sizes:
+        subject = f"{size.model} {size.width}x{size.height}"
+        add(
+            "ORT CPU >= 0.80 of matmul peak",
+            subject,
+            size.peak_fraction,
+            PEAK_TARGET,
+            size.peak_fraction >= PEAK_TARGET,
+        )
+        ratio = size.ort_vs_eager
+        if ratio is not None:
+            add("ORT <= 0.75 x PyTorch eager", subject, ratio, EAGER_TARGET, ratio <= EAGER_TARGET)
+        tiled = size.tiled_ratio
+        if tiled is not None and size.tiled_bound is not None:
+            add(
+                "tiled <= 1.05 (1 + 2 overlap/tile)^2 x untiled",
+                subject,
+                tiled,
+                size.tiled_bound,
+                tiled <= size.tiled_bound,
+            )
+    for name, result in rss_results.items():
+        add(
+            "peak RSS 4000x3000 at 4x <= 2 x output + 1 GiB",
+            name,
+            result.peak_rss_bytes / GIB,
+            result.limit_bytes / GIB,
+            result.peak_rss_bytes <= result.limit_bytes,
+        )
+    if end_to_end is not None:
+        model_only = model_only_512(sizes, end_to_end["model"])
+        if model_only:
+            ratio = end_to_end["seconds"] / model_only
+            add(
+                "end-to-end 512x512 <= 1.15 x model-only",
+                end_to_end["model"],
+                ratio,
+                E2E_TARGET,
+                ratio <= E2E_TARGET,
+            )
+    return lines
+
+
+def model_only_512(sizes: list[SizeResult], model: str) -> float | None:
+    """The engine's model-only time at 512x512 for ``model``; when the service
+    names no model the engine measured (its default), the only one measured."""
+    at_512 = [s for s in sizes if (s.height, s.width) == (512, 512)]
+    named = [s for s in at_512 if s.model == model]
+    if named:
+        return named[0].ort_seconds
+    return at_512[0].ort_seconds if len({s.model for s in at_512}) == 1 else None
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def markdown(document: dict[str, Any]) -> str:
+    out = [*_header(document), *_size_table(document["sizes"]), *_rss_table(document["rss"])]
+    out += ["", "End-to-end (upload -> completed) vs model-only, 512x512: " + _e2e(document)]
+    out += ["", "## Targets", "", "| target | subject | measured | limit | result |"]
+    out.append("|---|---|---|---|---|")
+    for line in document["verdicts"]:
+        verdict = "PASS" if line["pass"] else "FAIL"
+        out.append(
+            f"| {line['target']} | {line['subject']} | {line['value']:.2f} "
+            f"| {line['limit']:.2f} | {verdict} |"
+        )
+    if document["notes"]:
+        out += ["", *(f"- {note}" for note in document["notes"])]
+    return "\n".join(out) + "\n"
+
+
+def _header(document: dict[str, Any]) -> list[str]:
+    machine = document["machine"]
+    peak = document["peak_gflops"]
+    providers = ", ".join(f"{k}: {v}" for k, v in document["providers"].items())
+    return [
+        "# Inference benchmark",
+        "",
+        f"{machine['processor']}, {machine['physical_cores']} physical cores, "
+        f"{machine['platform']}; load average {machine['load_average_start']:.2f} at start, "
+        f"{machine['load_average_end']:.2f} at end (other work on the machine slows every "
+        "figure; each is the best of several runs). "
+        f"Measured fp32 matmul peak: {peak['gflops']:.0f} GFLOP/s (numpy "
+        f"{peak['numpy_gflops']:.0f}, PyTorch {peak['torch_gflops'] or 0:.0f}). "
+        f"Providers: {providers}. {document['when']}.",
+        "",
+    ]
+
+
+def _size_table(sizes: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| model | input | ORT model-only s | PyTorch eager s | PyTorch channels-last s "
+        "| ORT / eager | GFLOP/s | % of peak | pipeline untiled s | pipeline tiled s "
+        "| tiled / untiled (limit) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for size in sizes:
+        ratio = "-" if size["ort_vs_eager"] is None else f"{size['ort_vs_eager']:.2f}"
+        tiled = size["tiled_plan"] or "-"
+        if size["tiled_ratio"] is not None:
+            tiled = f"{size['tiled_ratio']:.2f} ({size['tiled_bound']:.2f}; {size['tiled_plan']})"
+        cells = [
+            size["model"],
+            f"{size['width']}x{size['height']} ({size['plan']})",
+            _s(size["ort_seconds"]),
+            _s(size["torch_eager_seconds"]),
+            _s(size["torch_channels_last_seconds"]),
+            ratio,
+            f"{size['gflops']:.0f}",
+            f"{100 * size['peak_fraction']:.0f}%",
+            _s(size["pipeline_untiled_seconds"]),
+            _s(size["pipeline_tiled_seconds"]),
+            tiled,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _rss_table(results: dict[str, dict[str, Any]]) -> list[str]:
+    if not results:
+        return []
+    lines = [
+        "",
+        "| model | 4000x3000 at 4x | peak RSS | limit (2 x output + 1 GiB) | time | tiles |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, result in results.items():
+        tile_h, tile_w = result["tile_shape"]
+        cells = [
+            name,
+            f"{result['width']}x{result['height']}, output "
+            f"{result['output_array_bytes'] / GIB:.2f} GiB",
+            f"{result['peak_rss_bytes'] / GIB:.2f} GiB",
+            f"{result['limit_bytes'] / GIB:.2f} GiB",
+            f"{result['seconds']:.1f} s",
+            f"{result['tiles']} of {tile_h}x{tile_w}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _e2e(document: dict[str, Any]) -> str:
+    measured = document["end_to_end"]
+    if measured is None:
+        return "not measured yet (service hook: bench/e2e.py `measure_end_to_end`)."
+    return f"{measured['seconds']:.3f} s end to end with {measured['model']}."
