@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# One image family for every part (see compose.yaml):
+#   runtime : API, CPU workers, migrations     (onnxruntime, CPU)
+#   models  : the one-shot model export        (+ PyTorch, CPU build)
+#   gpu     : GPU workers                      (onnxruntime-gpu on CUDA 12 + cuDNN 9)
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 nodejs npm \
+    && rm -rf /var/lib/apt/lists/*
+RUN useradd --create-home --uid 10001 upscaler
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --omit=dev --no-audit --no-fund
+COPY pyproject.toml README.md alembic.ini ./
+COPY alembic ./alembic
+COPY onnx_models/manifest.json ./onnx_models/manifest.json
+COPY web ./web
+COPY src ./src
+
+FROM base AS runtime
+RUN pip install '.[cpu]' && chown -R upscaler /app
+USER upscaler
+EXPOSE 8000
+ENV UPSCALER_HOST=0.0.0.0 UPSCALER_DATA_DIR=/app/var UPSCALER_MODEL_DIR=/app/onnx_models
+CMD ["upscaler-api"]
+
+FROM runtime AS models
+USER root
+RUN pip install --index-url https://download.pytorch.org/whl/cpu 'torch==2.13.0' \
+    && pip install '.[export]'
+USER upscaler
+CMD ["upscaler-models"]
+
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS gpu
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip libgomp1 \
+    && rm -rf /var/lib/apt/lists/* && useradd --create-home --uid 10001 upscaler
+WORKDIR /app
+COPY pyproject.toml README.md alembic.ini ./
+COPY alembic ./alembic
+COPY onnx_models/manifest.json ./onnx_models/manifest.json
+COPY src ./src
+RUN pip install '.[gpu]' && chown -R upscaler /app
+USER upscaler
+ENV UPSCALER_DATA_DIR=/app/var UPSCALER_MODEL_DIR=/app/onnx_models
+CMD ["upscaler-worker", "--queues", "gpu", "--processes", "1", "--threads", "1"]
