@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -141,6 +142,15 @@ class StandaloneProcess:
             self.process.kill()
             self.process.wait(timeout=30)
 
+    def stacks(self) -> str:
+        """Ask every worker process for its threads' stacks (SIGUSR1, passed
+        on by the supervisor) and return the end of the log: what to show
+        when a test finds the pool stuck."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(2)
+        return self.log.read_text(errors="replace")[-12_000:]
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -224,6 +234,15 @@ class WorkerPool:
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
             )  # fmt: skip
         return self
+
+    def stacks(self) -> str:
+        """Ask every worker process for its threads' stacks (SIGUSR1, passed
+        on by the supervisor) and return the end of the log: what to show
+        when a test finds the pool stuck."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(2)
+        return self.log.read_text(errors="replace")[-12_000:]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

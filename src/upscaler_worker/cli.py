@@ -3,7 +3,8 @@
 Dramatiq's own CLI stops everything when one child dies; here a child that
 dies (killed, out of memory) is started again after a short backoff, and the
 rest keep working. SIGTERM/SIGINT stop the children gracefully (each finishes
-its current tile and requeues its job) and then the supervisor.
+its current tile and requeues its job) and then the supervisor. SIGUSR1 is
+passed on: each child writes its threads' stacks to the log.
 """
 
 from __future__ import annotations
@@ -62,8 +63,14 @@ def supervise(children: list[Child]) -> int:
         nonlocal stopping
         stopping = True
 
+    def pass_on(signum: int, _frame: FrameType | None) -> None:
+        for child in children:
+            if child.process is not None and child.process.poll() is None:
+                child.process.send_signal(signum)
+
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGUSR1, pass_on)
     for child in children:
         child.start()
     while not stopping:
@@ -99,6 +106,7 @@ def stop_all(children: list[Child]) -> int:
     for process in running:
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            log.info("worker pid %d exited with %s", process.pid, process.returncode)
         except subprocess.TimeoutExpired:
             log.error("worker pid %d did not stop in time; killing it", process.pid)
             process.kill()

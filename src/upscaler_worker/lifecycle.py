@@ -30,6 +30,8 @@ from upscaler_worker.models_sync import register_installed
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
+#: How long a stopping worker may spend closing its connections.
+RELEASE_TIMEOUT_SECONDS = 10.0
 
 
 async def register_models(ctx: WorkerContext) -> None:
@@ -129,13 +131,23 @@ class WorkerLifecycle(dramatiq.Middleware):
         # Tell a running job to stop after its current tile (it is queued again).
         ctx = self.holder.current
         if ctx is not None:
+            log.info("shutting down (running job: %s)", ctx.current_job_id)
             ctx.stopping.set()
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         thread = get_event_loop_thread()
         if thread is not None:
             with contextlib.suppress(Exception):
-                thread.run_coroutine(self._stop())
+                thread.run_coroutine(self._stop_within(RELEASE_TIMEOUT_SECONDS))
+
+    async def _stop_within(self, seconds: float) -> None:
+        """Release the resources, but never let a stuck connection keep a
+        stopped worker alive: its heartbeat row goes stale on its own."""
+        task = asyncio.create_task(self._stop(), name="worker-release")
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+        if not done:
+            log.warning("releasing the worker's resources took over %.0f s; leaving", seconds)
+            task.cancel()
 
     async def _stop(self) -> None:
         if self._heartbeat is not None:

@@ -177,6 +177,7 @@ async def process(
         log.info("job %s stopped: canceled or taken over", job_id)
         await ctx.publish(job_id, JobStatus.CANCELED, 0)
     except WorkerStoppingError:
+        log.info("job %s stopped between tiles: the worker is stopping", job_id)
         await _hand_back(ctx, job_id, "the worker stopped; the job was queued again")
         await ctx.producer.enqueue(job_id, Queue(job.queue), priority=True)
     except (PermanentJobError, ImageDecodeError, UnsupportedImageError) as error:

@@ -2,15 +2,19 @@
 
 Started by the supervisor (`upscaler-worker`, see cli.py). SIGTERM stops it
 gracefully: the running job finishes its current tile, goes back to the
-queue, and the process exits.
+queue, and the process exits. SIGUSR1 writes every thread's stack to the log
+(what a stuck worker is doing, without a debugger).
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import signal
+import sys
 import threading
+import time
 from types import FrameType
 
 import dramatiq
@@ -74,7 +78,9 @@ def run_worker(
     signal.signal(signal.SIGINT, on_signal)
     worker.start()
     stop.wait()
+    begun = time.monotonic()
     worker.stop(STOP_TIMEOUT_MS)
+    log.info("worker stopped in %.1f s", time.monotonic() - begun)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_level)
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
     run_worker(
         settings,
         parse_queues(args.queues or settings.worker_queues),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -123,7 +124,10 @@ def test_sigterm_hands_the_running_job_back(
         wait_until(client, job_id, lambda j: j["status"] == "running" and j["progress"] >= 10)
         service.workers.process.send_signal(signal.SIGTERM)
         stopped_at = time.monotonic()
-        service.workers.process.wait(timeout=60)
+        try:
+            service.workers.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the pool did not stop; its log:\n{service.workers.stacks()}")
         print(f"worker pool stopped {time.monotonic() - stopped_at:.1f} s after SIGTERM")
         job = client.get(f"/api/v1/jobs/{job_id}").json()
         assert job["status"] == "queued", job  # handed back, not failed
