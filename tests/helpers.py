@@ -142,6 +142,17 @@ class StandaloneProcess:
             self.process.kill()
             self.process.wait(timeout=30)
 
+    def worker_pids(self) -> list[int]:
+        """The supervisor's children: the worker processes themselves."""
+        assert self.process is not None
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # "pid (comm) state ppid ...": comm may hold spaces, so split after it.
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    children.append(int(stat.parent.name))
+        return children
+
     def stacks(self) -> str:
         """Ask every worker process for its threads' stacks (SIGUSR1, passed
         on by the supervisor) and return the end of the log: what to show
@@ -234,6 +245,17 @@ class WorkerPool:
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
             )  # fmt: skip
         return self
+
+    def worker_pids(self) -> list[int]:
+        """The supervisor's children: the worker processes themselves."""
+        assert self.process is not None
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # "pid (comm) state ppid ...": comm may hold spaces, so split after it.
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    children.append(int(stat.parent.name))
+        return children
 
     def stacks(self) -> str:
         """Ask every worker process for its threads' stacks (SIGUSR1, passed
@@ -399,3 +421,15 @@ class FlakyProxy:
     def close(self) -> None:
         self._closing = True
         self._listener.close()
+
+
+def threads_blocking(pid: int, signum: int) -> dict[int, bool]:
+    """For each thread of a process: does it block the signal? (from /proc)"""
+    blocking = {}
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        with contextlib.suppress(OSError):
+            for line in status.read_text().splitlines():
+                if line.startswith("SigBlk:"):
+                    mask = int(line.split()[1], 16)
+                    blocking[int(status.parent.name)] = bool(mask >> (signum - 1) & 1)
+    return blocking

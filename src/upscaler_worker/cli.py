@@ -21,7 +21,7 @@ from types import FrameType
 from upscaler.config import get_settings
 from upscaler.logs import configure_logging
 from upscaler_worker.inference.runtime import physical_cores
-from upscaler_worker.process import parse_queues
+from upscaler_worker.process import STOP_SIGNALS, parse_queues
 
 log = logging.getLogger("upscaler_worker.supervisor")
 
@@ -42,8 +42,15 @@ class Child:
     restart_at: float = field(default=0.0)
 
     def start(self) -> None:
-        # Our own interpreter and module, with arguments we built: no shell, no user input.
-        self.process = subprocess.Popen(self.command)  # noqa: S603
+        # The child starts with the stop signals blocked (a mask survives fork
+        # and exec), so the threads its imports start (OpenBLAS, OpenCV, ONNX
+        # Runtime) never take them; it unblocks them on its main thread only.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            # Our own interpreter and module, with arguments we built: no shell, no user input.
+            self.process = subprocess.Popen(self.command)  # noqa: S603
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         self.started_at = time.monotonic()
         log.info("worker slot %d started (pid %d)", self.slot, self.process.pid)
 

@@ -32,6 +32,7 @@ from upscaler_worker.runners import RunnerCache
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_MS = 60_000
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def parse_queues(text: str) -> tuple[Queue, ...]:
@@ -77,7 +78,10 @@ def run_worker(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     worker.start()
-    stop.wait()
+    # Only now may the main thread take the stop signals (see main()).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    while not stop.wait(timeout=1.0):
+        pass
     begun = time.monotonic()
     worker.stop(STOP_TIMEOUT_MS)
     log.info("worker stopped in %.1f s", time.monotonic() - begun)
@@ -89,6 +93,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--inference-threads", type=int, default=None)
     args = parser.parse_args(argv)
+    # A signal sent to the process goes to any one thread that does not block
+    # it, and Python runs its handlers only on the main thread, when that
+    # thread next runs Python code: a main thread asleep in an untimed wait()
+    # would never see a stop another thread took. So the stop signals stay
+    # blocked while threads are started (the supervisor starts us with them
+    # blocked; every thread inherits the mask of the thread that starts it,
+    # as with Dramatiq's own CLI), run_worker unblocks them on the main thread
+    # alone, and waits in short steps in case some thread took one anyway.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     settings = get_settings()
     configure_logging(settings.log_level)
     faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)

@@ -21,6 +21,7 @@ from tests.helpers import (
     MotoS3,
     distributed_service,
     distributed_settings,
+    threads_blocking,
     upload,
     wait_for_job,
 )
@@ -122,6 +123,13 @@ def test_sigterm_hands_the_running_job_back(
         assert service.workers is not None and service.workers.process is not None
         job_id = upload(client, LARGER, factor="4x").json()["job_id"]
         wait_until(client, job_id, lambda j: j["status"] == "running" and j["progress"] >= 10)
+        # SIGTERM to a process reaches any thread not blocking it; only the
+        # main thread may take it, or the stop could go unnoticed.
+        (worker_pid,) = service.workers.worker_pids()
+        blocking = threads_blocking(worker_pid, signal.SIGTERM)
+        assert len(blocking) > 3, blocking  # the event loop, Dramatiq's, ONNX Runtime's
+        assert blocking.pop(worker_pid) is False
+        assert all(blocking.values()), f"threads that would take SIGTERM: {blocking}"
         service.workers.process.send_signal(signal.SIGTERM)
         stopped_at = time.monotonic()
         try:
