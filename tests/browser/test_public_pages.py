@@ -381,8 +381,14 @@ def test_tiff_job_shows_the_result_alone_and_downloads_the_tiff(
 def test_quality_is_asked_for_lossy_results_only(page: Any, server: LiveServer) -> None:
     requests: list[Any] = []
     page.on("request", lambda request: requests.append(request))
+    held: list[Any] = []  # the live settings' answer, held back for a moment
+    page.route("**/api/v1/service-info", lambda route: held.append(route))
     page.goto(f"{server.url}/")
-    assert page.is_hidden("#field-quality")  # PNG by default
+    page.wait_for_selector("#field-quality", state="hidden", timeout=5_000)
+    assert page.is_hidden("#field-quality")  # PNG by default, before service-info answers
+    assert len(held) == 1
+    held[0].continue_()
+    page.unroute("**/api/v1/service-info")
     page.select_option("#output_format", "jpg")
     assert page.is_visible("#field-quality")
     page.select_option("#output_format", "same")

@@ -473,6 +473,8 @@ function setUp(formElement) {
     xhr = null;
     setBusy(false);
   });
+  // The page's own data decides at once (service-info may answer later).
+  updateQualityVisibility();
   // A file the browser kept in the field (reload, back) is checked like a new one.
   if (fileInput.files && fileInput.files[0]) chooseFile(fileInput.files[0]);
 
