@@ -142,26 +142,6 @@ class StandaloneProcess:
             self.process.kill()
             self.process.wait(timeout=30)
 
-    def worker_pids(self) -> list[int]:
-        """The supervisor's children: the worker processes themselves."""
-        assert self.process is not None
-        children = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                # "pid (comm) state ppid ...": comm may hold spaces, so split after it.
-                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                    children.append(int(stat.parent.name))
-        return children
-
-    def stacks(self) -> str:
-        """Ask every worker process for its threads' stacks (SIGUSR1, passed
-        on by the supervisor) and return the end of the log: what to show
-        when a test finds the pool stuck."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGUSR1)
-            time.sleep(2)
-        return self.log.read_text(errors="replace")[-12_000:]
-
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
