@@ -100,3 +100,65 @@ def test_the_cpu_graph_stays_in_the_nchwc_layout(
     assert counts[False]["ReorderOutput"] > 10, "the problem exists without the rewrite"
     assert counts[True]["ReorderOutput"] + counts[True]["ReorderInput"] <= 2
     assert counts[True]["PRelu"] == 0
+
+
+def test_prelu_with_any_slope_becomes_one_relu_pass_and_an_add(
+    manifest: Manifest, tmp_path: Path
+) -> None:
+    """Slopes below 0, between 0 and 1, exactly 1 and above 1 (the official
+    animevideov3 has them all): each PRelu becomes one depthwise convolution
+    with a Relu and an Add, the result unchanged."""
+    import collections
+
+    import onnx
+
+    spec = manifest.get(ANIME)
+    network = randomize_weights(build_network(spec.arch, spec.arch_params), seed=4)
+    layers = [layer for layer in network.modules() if isinstance(layer, torch.nn.PReLU)]
+    generator = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        for layer in layers:
+            slopes = torch.linspace(-1.5, 2.0, layer.weight.numel())
+            slopes[0] = 1.0
+            layer.weight.copy_(slopes[torch.randperm(slopes.numel(), generator=generator)])
+    path = tmp_path / "slopes.onnx"
+    export_onnx(network, path, metadata={})
+    graph = onnx.load(str(path)).graph
+    ops = collections.Counter(node.op_type for node in graph.node)
+    depthwise = [
+        node for node in graph.node
+        if node.op_type == "Conv" and any(a.name == "group" and a.i > 1 for a in node.attribute)
+    ]  # fmt: skip
+    assert ops["PRelu"] == 0
+    assert len(depthwise) == len(layers)  # one pass per layer, not two
+    assert ops["Relu"] == len(layers)
+    assert parity_max_abs_error(network, path, sizes=((40, 36), (17, 53))) < 1e-4
+
+
+def test_prelu_whose_neighbours_are_not_convolutions_keeps_the_general_form(
+    tmp_path: Path,
+) -> None:
+    """A slope above 1 needs the sign folded into the convolutions on both
+    sides; with none there, the two-pass form is used, and is still exact."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from upscaler_worker.export.cpu_graph import rewrite_for_nchwc
+
+    slopes = np.array([-0.5, 0.25, 1.0, 1.75], np.float32).reshape(4, 1, 1)
+    graph = helper.make_graph(
+        [helper.make_node("PRelu", ["x", "slope"], ["y"], name="prelu")],
+        "bare-prelu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 5, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 5, 6])],
+        [numpy_helper.from_array(slopes, "slope")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    rewritten = rewrite_for_nchwc(model)
+    assert [node.op_type for node in rewritten.graph.node] == ["Conv", "Relu", "Conv", "Add"]
+    sample = np.random.default_rng(0).standard_normal((1, 4, 5, 6)).astype(np.float32)
+    expected = np.where(sample > 0, sample, sample * slopes)
+    session = ort.InferenceSession(
+        rewritten.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    (actual,) = session.run(None, {"x": sample})
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-6)

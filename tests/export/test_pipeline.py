@@ -92,7 +92,7 @@ def test_installed_json_describes_each_model(installed: Installed) -> None:
     assert anime.source_url == (installed.mirror / f"{ANIME}.pth").as_uri()
     assert anime.parity_max_abs_error is not None and anime.parity_max_abs_error < 1e-4
     assert anime.presets == ("art", "standard") and anime.variant_of is None
-    assert anime.exporter == "torchscript+nchwc"
+    assert anime.exporter == "torchscript+nchwc2"
     assert anime.extra["fp16_file"] == f"{ANIME}.fp16.onnx"
     assert anime.extra["fp16_max_abs_error"] < 0.02
     assert records[GENERAL].verification == "unverified", "no published hash for general-x4v3"

@@ -27,7 +27,7 @@ FP16_TOLERANCE = 0.02
 
 #: Recorded after the exporter's name: how the graph was reshaped after export
 #: (a different value makes `make models` export again).
-GRAPH_SUFFIX = "+nchwc"
+GRAPH_SUFFIX = "+nchwc2"  # 2: PRelu as one Relu pass and an Add
 
 
 class ExportCheckError(Exception):
