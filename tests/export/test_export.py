@@ -162,3 +162,36 @@ def test_prelu_whose_neighbours_are_not_convolutions_keeps_the_general_form(
     )
     (actual,) = session.run(None, {"x": sample})
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-6)
+
+
+def test_prelu_on_the_graph_input_keeps_the_general_form(tmp_path: Path) -> None:
+    """No convolution makes z (it is the graph's input), so a slope above 1
+    cannot be folded into one: the two-pass form, still exact."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from upscaler_worker.export.cpu_graph import rewrite_for_nchwc
+
+    slopes = np.array([0.5, 1.5], np.float32).reshape(2, 1, 1)
+    weight = np.random.default_rng(1).standard_normal((2, 2, 1, 1)).astype(np.float32)
+    graph = helper.make_graph(
+        [
+            helper.make_node("PRelu", ["x", "slope"], ["p"], name="prelu"),
+            helper.make_node("Conv", ["p", "w"], ["y"], name="conv", kernel_shape=[1, 1]),
+        ],
+        "prelu-on-input",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])],
+        [numpy_helper.from_array(slopes, "slope"), numpy_helper.from_array(weight, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    rewritten = rewrite_for_nchwc(model)
+    ops = [node.op_type for node in rewritten.graph.node]
+    assert ops == ["Conv", "Relu", "Conv", "Add", "Conv"]
+    sample = np.random.default_rng(0).standard_normal((1, 2, 4, 4)).astype(np.float32)
+    prelu = np.where(sample > 0, sample, sample * slopes)
+    expected = np.einsum("oi,bihw->bohw", weight[:, :, 0, 0], prelu)
+    session = ort.InferenceSession(
+        rewritten.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    (actual,) = session.run(None, {"x": sample})
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-5)

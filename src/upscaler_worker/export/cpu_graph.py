@@ -133,14 +133,16 @@ def _prelu_as_convs(
 
 
 def _prelu_as_relu_add(
-    node: onnx.NodeProto, a: np.ndarray, flips: list[_Flip], graph: onnx.GraphProto
+    node: onnx.NodeProto,
+    a: np.ndarray,
+    flips: list[tuple[onnx.NodeProto, int]],
+    graph: onnx.GraphProto,
 ) -> list[onnx.NodeProto]:
     """``z + Relu((a - 1) * z)``, with the sign of the channels whose slope is
     above 1 turned round on both sides (see the module's docstring)."""
-    flipped = a > 1
-    sign = np.where(flipped, -1.0, 1.0).astype(np.float32)
-    for flip in flips:
-        flip.apply(graph, sign)
+    sign = np.where(a > 1, -1.0, 1.0).astype(np.float32)
+    for conv, axis in flips:
+        _multiply_channels(graph, conv, axis, sign)
     z, (out,) = node.input[0], node.output
     base = node.name or out
     scaled, relu = f"{base}/slope_minus_one", f"{base}/relu_scaled"
@@ -151,22 +153,17 @@ def _prelu_as_relu_add(
     ]
 
 
-class _Flip:
-    """Multiply the output channels (axis 0) or input channels (axis 1) of a
-    convolution's weights, and for outputs its bias, by a sign per channel."""
-
-    def __init__(self, conv: onnx.NodeProto, axis: int) -> None:
-        self.conv = conv
-        self.axis = axis
-
-    def apply(self, graph: onnx.GraphProto, sign: np.ndarray) -> None:
-        names = list(self.conv.input[1:3]) if self.axis == 0 else [self.conv.input[1]]
-        for init in graph.initializer:
-            if init.name not in names:
-                continue
+def _multiply_channels(
+    graph: onnx.GraphProto, conv: onnx.NodeProto, axis: int, sign: np.ndarray
+) -> None:
+    """Multiply a convolution's output channels (axis 0: weight rows and bias)
+    or input channels (axis 1: weight columns) by ``sign``."""
+    names = set(conv.input[1:3]) if axis == 0 else {conv.input[1]}
+    for init in graph.initializer:
+        if init.name in names:
             values = numpy_helper.to_array(init)
             shape = [1] * values.ndim
-            shape[self.axis if values.ndim > 1 else 0] = -1
+            shape[axis if values.ndim > 1 else 0] = -1
             init.CopyFrom(numpy_helper.from_array(values * sign.reshape(shape), init.name))
 
 
@@ -176,29 +173,27 @@ def _sign_flips(
     graph: onnx.GraphProto,
     producers: dict[str, onnx.NodeProto],
     readers: dict[str, list[onnx.NodeProto]],
-) -> list[_Flip] | None:
-    """What to change so that channels with a slope above 1 can be negated;
-    None when that cannot be done safely (then the older form is used)."""
+) -> list[tuple[onnx.NodeProto, int]] | None:
+    """The (convolution, axis) pairs to negate so that channels with a slope
+    above 1 fit the one-pass form; None when that cannot be done safely (a
+    neighbour that is not a plain convolution, or a tensor or weight that
+    something else also reads): then the older form is used."""
     if not (a > 1).any():
         return []
     z, out = node.input[0], node.output[0]
     maker = producers.get(z)
     consumers = readers.get(out, [])
-    weights = {init.name for init in graph.initializer}
-    convs = [maker, *consumers] if maker is not None else []
-    if (
-        not consumers
-        or len(readers.get(z, [])) != 1  # z itself is read by the PRelu alone
-        or any(c is None or c.op_type != "Conv" or c.input[1] not in weights for c in convs)
-        or any(c.input[0] != out or _group(c) != 1 for c in consumers)
-        or _group(maker) != 1  # type: ignore[arg-type]
-    ):
+    if maker is None or not consumers or len(readers.get(z, [])) != 1:
         return None
-    shared = [name for c in convs for name in c.input[1:3]]
-    if any(len(readers.get(name, [])) != 1 for name in shared):
-        return None  # a weight another node also reads
-    assert maker is not None
-    return [_Flip(maker, 0), *(_Flip(c, 1) for c in consumers)]
+    weights = {init.name for init in graph.initializer}
+    convs = [maker, *consumers]
+    if any(c.op_type != "Conv" or c.input[1] not in weights or _group(c) != 1 for c in convs):
+        return None
+    if any(c.input[0] != out for c in consumers):
+        return None
+    if any(len(readers.get(name, [])) != 1 for c in convs for name in c.input[1:3]):
+        return None
+    return [(maker, 0), *((c, 1) for c in consumers)]
 
 
 def _group(conv: onnx.NodeProto) -> int:
