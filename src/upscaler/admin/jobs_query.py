@@ -3,7 +3,7 @@ job's full record, and the usage export."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from upscaler.audit.queries import AuditEntry, for_entity
+from upscaler.audit.queries import AuditEntry, for_entity, usernames
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, NotificationDelivery, Upload, User
@@ -87,14 +87,6 @@ def _apply(statement: Any, where: JobFilter) -> Any:
     return statement
 
 
-async def _owners(session: AsyncSession, jobs: Sequence[Job]) -> dict[int, str]:
-    ids = {job.owner_id for job in jobs if job.owner_id is not None}
-    if not ids:
-        return {}
-    users = (await session.exec(select(User).where(col(User.id).in_(ids)))).all()
-    return {user.id: user.username for user in users if user.id is not None}
-
-
 async def list_jobs(
     session: AsyncSession, where: JobFilter, *, page: int = 1, per_page: int = 25
 ) -> tuple[list[JobRow], int]:
@@ -107,7 +99,7 @@ async def list_jobs(
     )
     statement = statement.order_by(col(Job.created_at).desc(), col(Job.job_id))
     rows = (await session.exec(statement.offset((page - 1) * per_page).limit(per_page))).all()
-    owners = await _owners(session, [job for job, _ in rows])
+    owners = await usernames(session, (job.owner_id for job, _ in rows))
     return [
         JobRow(job, filename, owners.get(job.owner_id) if job.owner_id else None)
         for job, filename in rows
@@ -120,7 +112,7 @@ async def job_row(session: AsyncSession, job_id: str) -> JobRow:
     upload = await session.get(Upload, job.upload_id) if job is not None else None
     if job is None or upload is None:
         raise job_not_found(job_id)
-    owners = await _owners(session, [job])
+    owners = await usernames(session, [job.owner_id])
     return JobRow(job, upload.original_filename, owners.get(job.owner_id or 0))
 
 
@@ -137,7 +129,7 @@ async def iterate_jobs(
         rows = (await session.exec(statement.offset(offset).limit(batch))).all()
         if not rows:
             return
-        owners = await _owners(session, [job for job, _ in rows])
+        owners = await usernames(session, (job.owner_id for job, _ in rows))
         for job, filename in rows:
             yield JobRow(job, filename, owners.get(job.owner_id) if job.owner_id else None)
         offset += batch

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,8 +72,9 @@ def _apply(statement: SelectOfScalar[Any], where: AuditFilter) -> SelectOfScalar
     return statement
 
 
-async def _usernames(session: AsyncSession, rows: Sequence[AuditLog]) -> dict[int, str]:
-    ids = {row.user_id for row in rows if row.user_id is not None}
+async def usernames(session: AsyncSession, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Each user's name by id, in one query (the admin lists show names)."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
     if not ids:
         return {}
     users = (await session.exec(select(User).where(col(User.id).in_(ids)))).all()
@@ -87,7 +88,7 @@ async def search(
     total = (await session.exec(_apply(select(func.count()).select_from(AuditLog), where))).one()
     statement = _apply(select(AuditLog), where).order_by(col(AuditLog.id).desc())
     rows = (await session.exec(statement.offset((page - 1) * per_page).limit(per_page))).all()
-    names = await _usernames(session, rows)
+    names = await usernames(session, (row.user_id for row in rows))
     entries = [AuditEntry(row, names.get(row.user_id) if row.user_id else None) for row in rows]
     return entries, int(total)
 
@@ -107,7 +108,7 @@ async def iterate(
         rows = (await session.exec(statement)).all()
         if not rows:
             return
-        names = await _usernames(session, rows)
+        names = await usernames(session, (row.user_id for row in rows))
         for row in rows:
             yield AuditEntry(row, names.get(row.user_id) if row.user_id else None)
         assert rows[-1].id is not None
