@@ -65,7 +65,8 @@ def sample_image(height: int, width: int, seed: int = 0) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def _batch(pixels: np.ndarray) -> np.ndarray:
+def as_batch(pixels: np.ndarray) -> np.ndarray:
+    """BGR uint8 pixels as the 1x3xHxW RGB float batch the model takes."""
     return np.ascontiguousarray(
         pixels[..., ::-1].transpose(2, 0, 1)[None], np.float32
     ) / np.float32(255)
@@ -100,7 +101,7 @@ def measure_size(
     windows = [
         image[t.y.read_start : t.y.read_stop, t.x.read_start : t.x.read_stop] for t in plan.tiles
     ]
-    batches = [_batch(window) for window in windows]
+    batches = [as_batch(window) for window in windows]
     macs = sum(
         architecture_macs(model.arch, model.arch_params, b.shape[2], b.shape[3]) for b in batches
     )

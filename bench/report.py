@@ -54,7 +54,10 @@ def verdicts(
             result.peak_rss_bytes <= result.limit_bytes,
         )
     if end_to_end is not None:
-        model_only = model_only_512(sizes, end_to_end["model"])
+        # Measured in turns with the jobs where it could be (same conditions).
+        model_only = end_to_end.get("model_only_seconds") or model_only_512(
+            sizes, end_to_end["model"]
+        )
         if model_only:
             ratio = end_to_end["seconds"] / model_only
             add(
@@ -171,4 +174,7 @@ def _e2e(document: dict[str, Any]) -> str:
     measured = document["end_to_end"]
     if measured is None:
         return "not measured yet (service hook: bench/e2e.py `measure_end_to_end`)."
-    return f"{measured['seconds']:.3f} s end to end with {measured['model']}."
+    text = f"{measured['seconds']:.3f} s end to end with {measured['model']}"
+    if measured.get("model_only_seconds"):
+        text += f", {measured['model_only_seconds']:.3f} s model-only in turns with the jobs"
+    return text + f" ({measured['detail']})." if measured.get("detail") else text + "."

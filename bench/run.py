@@ -20,11 +20,12 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench import e2e, rss, service
-from bench.measure import SizeResult, measure_size, sample_image
+from bench.measure import SizeResult, as_batch, measure_size, sample_image
 from bench.peak import measure_matmul_peak
 from bench.report import markdown, verdicts
 from bench.timing import load_average
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         peak = again
         for size in sizes:
             size.peak_fraction = size.gflops / peak.gflops
-    end_to_end = _end_to_end(args.model_dir, models[0], args.repeats)
+    end_to_end = _end_to_end(args.model_dir, args.repeats)
     scale_out = None
     if not args.no_service:
         try:
@@ -213,13 +214,37 @@ def _scale_out(model_dir: Path, quick: bool) -> service.ServiceFigures:
         )
 
 
-def _end_to_end(model_dir: Path, model: InstalledModel, repeats: int) -> dict[str, Any] | None:
+def _end_to_end(model_dir: Path, repeats: int) -> dict[str, Any] | None:
     import cv2
 
+    pixels = sample_image(512, 512)
+    timer = _model_only_timer(model_dir, as_batch(pixels))
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         image = Path(tmp) / "512.png"
-        cv2.imwrite(str(image), sample_image(512, 512))
-        measured = e2e.measure_end_to_end(model_dir, image, repeats)
+        cv2.imwrite(str(image), pixels)
+        measured = e2e.measure_end_to_end(model_dir, image, repeats, timer)
     if measured is None:
         return None
-    return {"seconds": measured.seconds, "model": measured.model, "detail": measured.detail}
+    return {
+        "seconds": measured.seconds,
+        "model": measured.model,
+        "detail": measured.detail,
+        "model_only_seconds": measured.model_only_seconds,
+    }
+
+
+def _model_only_timer(model_dir: Path, batch: Any) -> Callable[[str], float | None]:
+    """Seconds of one model-only run of ``batch`` on the named installed
+    model (None for a model this directory does not list)."""
+    installed = {model.name: model for model in read_installed(model_dir)}
+
+    def run(name: str) -> float | None:
+        model = installed.get(name)
+        if model is None:
+            return None
+        runner = ModelRunner.load(model.path(model_dir))  # cached after the first call
+        started = time.perf_counter()
+        runner.run(batch)
+        return time.perf_counter() - started
+
+    return run
