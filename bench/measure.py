@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from upscaler_worker.inference.tiling import DEFAULT_OVERLAP, TilePlan, plan_til
 #: Largest input (pixels) run untiled: ONNX Runtime and PyTorch both keep
 #: several 64-channel feature maps of it (~1 KB per pixel for SRVGGNetCompact).
 UNTILED_LIMIT_PIXELS = 1_500_000
+#: Timed runs of each tile shape of a large image (its tiles come in ~6 shapes).
+LARGE_ROUNDS = 3
 
 
 @dataclass
@@ -106,16 +109,23 @@ def measure_size(
         architecture_macs(model.arch, model.arch_params, b.shape[2], b.shape[3]) for b in batches
     )
     large = plan.count > 1
-    rounds, warmup = (1, 0) if large else (repeats, 1)
-
-    def ort_model_only() -> None:
-        for batch in batches:
-            runner.run(batch)
-
-    contenders: dict[str, Callable[[], object]] = {"ort": ort_model_only}
-    if network is not None:
-        contenders |= _torch_contenders(network, batches)
-    model_times = best_of_each(contenders, rounds, warmup)
+    # A tile's arithmetic depends only on its shape, and a large image's tiles
+    # come in a few shapes: each shape is timed (best of a few runs, as every
+    # other figure) and counted as often as the plan has tiles of it. One pass
+    # over all tiles would be a single ~100 s sample, slowed by whatever else
+    # the machine did meanwhile, against a best-of peak.
+    by_shape: dict[tuple[int, ...], list[np.ndarray]] = {}
+    for batch in batches:
+        by_shape.setdefault(batch.shape, []).append(batch)
+    rounds, warmup = (min(repeats, LARGE_ROUNDS), 0) if large else (repeats, 1)
+    model_times: dict[str, float] = {}
+    for same_shape in by_shape.values():
+        sample = same_shape[0]
+        contenders: dict[str, Callable[[], object]] = {"ort": functools.partial(runner.run, sample)}
+        if network is not None:
+            contenders |= _torch_contenders(network, [sample])
+        for name, seconds in best_of_each(contenders, rounds, warmup).items():
+            model_times[name] = model_times.get(name, 0.0) + seconds * len(same_shape)
 
     untiled = tiled = bound = None
     if not large:
