@@ -173,7 +173,7 @@ def _rss_table(results: dict[str, dict[str, Any]]) -> list[str]:
 def _e2e(document: dict[str, Any]) -> str:
     measured = document["end_to_end"]
     if measured is None:
-        return "not measured yet (service hook: bench/e2e.py `measure_end_to_end`)."
+        return "not measured."
     text = f"{measured['seconds']:.3f} s end to end with {measured['model']}"
     if measured.get("model_only_seconds"):
         text += f", {measured['model_only_seconds']:.3f} s model-only in turns with the jobs"

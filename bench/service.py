@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -167,15 +168,16 @@ def end_to_end(
         ):
             wait_http(f"http://127.0.0.1:{port}/api/v1/health")
             model = wait_done(client, upload(client, image)).get("model")  # warm: loads once
-            if model_only is not None and model:
-                model_only(model)  # warm the benchmark's own session too
+            turn = functools.partial(model_only, model) if model_only and model else None
+            if turn is not None:
+                turn()  # warm the benchmark's own session too
             runs, job_runs, model_runs = [], [], []
             for _ in range(repeats):
                 started = time.perf_counter()
                 job = follow_to_the_end(client, upload(client, image))
                 runs.append(time.perf_counter() - started)
                 job_runs.append(float(job["duration_seconds"]))
-                seconds = model_only(model) if model_only is not None and model else None
+                seconds = turn() if turn is not None else None
                 if seconds is not None:
                     model_runs.append(seconds)
     return EndToEndFigures(
