@@ -18,6 +18,7 @@ colour and colour+alpha at 8 or 16 bits; pixels in OpenCV's order (BGR[A]).
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import zlib
@@ -40,13 +41,9 @@ _COLOR_TYPE = {1: 0, 2: 4, 3: 2, 4: 6}
 _SUB_FILTER = 1
 
 
-def chunk(kind: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-
 def write_chunk(out: BinaryIO, kind: bytes, *parts: bytes) -> None:
-    """``chunk`` written piece by piece: no copy of a multi-megabyte payload."""
+    """One chunk whose data is ``parts`` joined, written piece by piece: no
+    copy of a multi-megabyte payload."""
     crc = zlib.crc32(kind)
     for part in parts:
         crc = zlib.crc32(part, crc)
@@ -54,6 +51,13 @@ def write_chunk(out: BinaryIO, kind: bytes, *parts: bytes) -> None:
     for part in parts:
         out.write(part)
     out.write(struct.pack(">I", crc & 0xFFFFFFFF))
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """One chunk as bytes (metadata chunks, built before the file is open)."""
+    buffer = io.BytesIO()
+    write_chunk(buffer, kind, data)
+    return buffer.getvalue()
 
 
 def _png_band(color: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
@@ -124,7 +128,8 @@ def write_png(
     workers = threads or min(4, os.cpu_count() or 1)
     adler = 1
     with path.open("wb") as out, ThreadPoolExecutor(max_workers=workers) as pool:
-        out.write(PNG_SIGNATURE + chunk(b"IHDR", header))
+        out.write(PNG_SIGNATURE)
+        write_chunk(out, b"IHDR", header)
         for extra in metadata:
             out.write(extra)
         pending: deque[Future[tuple[np.ndarray, bytes]]] = deque()
@@ -149,5 +154,5 @@ def write_png(
                 write_next()
         while pending:
             write_next()
-        out.write(chunk(b"IDAT", struct.pack(">I", adler & 0xFFFFFFFF)))
-        out.write(chunk(b"IEND", b""))
+        write_chunk(out, b"IDAT", struct.pack(">I", adler & 0xFFFFFFFF))
+        write_chunk(out, b"IEND")
