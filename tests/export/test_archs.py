@@ -30,6 +30,7 @@ OFFICIAL_LAYOUT = {
         {"conv_first.weight": (64, 12, 3, 3), "conv_hr.weight": (64, 64, 3, 3)},
     ),
     "realesr-general-x4v3": (1_213_296, {"body.1.weight": (64,), "body.66.weight": (48, 64, 3, 3)}),
+    "realesrgan-x4fast": (1_213_296, {"body.1.weight": (64,), "body.66.weight": (48, 64, 3, 3)}),
     "realesr-general-wdn-x4v3": (1_213_296, {"body.65.weight": (64,), "body.66.bias": (48,)}),
     "realesr-animevideov3": (621_424, {"body.33.weight": (64,), "body.34.weight": (48, 64, 3, 3)}),
 }

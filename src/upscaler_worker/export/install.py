@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from torch import nn
 
@@ -69,10 +71,17 @@ def export_and_install(
     verification: str,
     exporter: Exporter,
     variant: Variant | None = None,
+    source_format: str = "pth",
+    weights_precision: str = "fp32",
+    check: Callable[[Path], dict[str, Any]] | None = None,
 ) -> InstalledModel:
     """Export, check against PyTorch, then move into place as ``<name>.onnx``.
 
-    The file appears under its final name only once it has passed the check,
+    ``check``, if given, is a further test of the exported file (the ncnn
+    runtime's parity for an ncnn source); what it returns is recorded, and
+    whatever it raises refuses the install.
+
+    The file appears under its final name only once it has passed every check,
     so a worker never loads a half-written or wrong model.
     """
     multiple = input_multiple(spec.arch, spec.arch_params)
@@ -112,6 +121,7 @@ def export_and_install(
             raise ExportCheckError(
                 f"{name}: the fp16 copy differs by {half_error:.3g} (> {FP16_TOLERANCE})"
             )
+        checked = {} if check is None else check(temporary)
         os.replace(temporary_half, final_half)
         os.replace(temporary, final)
     finally:
@@ -139,5 +149,7 @@ def export_and_install(
         variant_of=variant.of if variant else None,
         denoise=variant.level if variant else None,
         denoise_strength=variant.strength if variant else None,
-        extra={"fp16_file": final_half.name, "fp16_max_abs_error": half_error},
+        source_format=source_format,
+        weights_precision=weights_precision,
+        extra={"fp16_file": final_half.name, "fp16_max_abs_error": half_error} | checked,
     )

@@ -21,9 +21,31 @@ class LocalException:
 
 
 @dataclass(frozen=True)
+class NcnnFile:
+    file: str
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class NcnnDistribution:
+    """A model as ncnn ``.param`` + ``.bin``. Officially inside a release zip
+    (``archive_url``, members found by file name) or as plain files next to
+    each other (``base_url``); on a mirror, under ``<mirror>/ncnn/``."""
+
+    param: NcnnFile
+    bin: NcnnFile
+    archive_url: str | None = None
+    base_url: str | None = None
+    about: str = ""
+
+
+@dataclass(frozen=True)
 class ModelSpec:
+    """A model and its distributions: the official ``.pth`` (``url`` and the
+    fields after it; preferred where reachable) and/or its ncnn form."""
+
     name: str
-    url: str
+    url: str | None
     arch: str
     arch_params: dict[str, Any]
     scale: int
@@ -35,10 +57,18 @@ class ModelSpec:
     quality_rank: int = 0
     gpu_recommended: bool = False
     description: str = ""
+    ncnn: NcnnDistribution | None = None
 
     @property
     def filename(self) -> str:
+        if self.url is None:
+            raise ValueError(f"{self.name} has no .pth distribution")
         return self.url.rsplit("/", 1)[-1]
+
+    @property
+    def sources(self) -> str:
+        kinds = [kind for kind, present in (("pth", self.url), ("ncnn", self.ncnn)) if present]
+        return "+".join(kinds)
 
 
 @dataclass(frozen=True)
@@ -87,21 +117,39 @@ def load_manifest(path: Path = REPO_MANIFEST) -> Manifest:
 
 
 def _model_spec(entry: dict[str, Any]) -> ModelSpec:
+    distributions = entry.get("distributions", {})
+    pth = distributions.get("pth") or {}
+    ncnn = distributions.get("ncnn")
+    if not pth and not ncnn:
+        raise ValueError(f"{entry['name']}: lists no distribution (pth or ncnn)")
     return ModelSpec(
         name=entry["name"],
-        url=entry["url"],
+        url=pth.get("url"),
         arch=entry["arch"],
         arch_params=dict(entry["arch_params"]),
         scale=int(entry["scale"]),
-        sha256=entry.get("sha256"),
-        size_bytes=entry.get("size_bytes"),
+        sha256=pth.get("sha256"),
+        size_bytes=pth.get("size_bytes"),
         local_exceptions=tuple(
             LocalException(sha256=item["sha256"], reason=item["reason"])
-            for item in entry.get("local_exceptions", [])
+            for item in pth.get("local_exceptions", [])
         ),
-        tensor_sha256=entry.get("tensor_sha256"),
+        tensor_sha256=pth.get("tensor_sha256"),
+        ncnn=_ncnn_distribution(ncnn) if ncnn else None,
         presets=tuple(entry.get("presets", [])),
         quality_rank=int(entry.get("quality_rank", 0)),
         gpu_recommended=bool(entry.get("gpu_recommended", False)),
         description=entry.get("description", ""),
+    )
+
+
+def _ncnn_distribution(entry: dict[str, Any]) -> NcnnDistribution:
+    if not entry.get("archive_url") and not entry.get("base_url"):
+        raise ValueError("an ncnn distribution needs archive_url or base_url")
+    return NcnnDistribution(
+        param=NcnnFile(entry["param"]["file"], entry["param"].get("sha256")),
+        bin=NcnnFile(entry["bin"]["file"], entry["bin"].get("sha256")),
+        archive_url=entry.get("archive_url"),
+        base_url=entry.get("base_url"),
+        about=entry.get("about", ""),
     )

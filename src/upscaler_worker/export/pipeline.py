@@ -21,10 +21,18 @@ import argparse
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from upscaler_worker.export.fetch import FetchedFile, SourceUnavailableError, fetch
+from torch import nn
+
+from upscaler_worker.export.fetch import (
+    FetchedFile,
+    FetchedNcnn,
+    SourceUnavailableError,
+    fetch,
+    fetch_ncnn,
+)
 from upscaler_worker.export.install import (
     ExportCheckError,
     Variant,
@@ -32,6 +40,8 @@ from upscaler_worker.export.install import (
     is_up_to_date,
 )
 from upscaler_worker.export.manifest import REPO_MANIFEST, Manifest, ModelSpec, load_manifest
+from upscaler_worker.export.ncnn import NcnnFormatError
+from upscaler_worker.export.ncnn_install import install_from_ncnn, pth_vs_ncnn_psnr
 from upscaler_worker.export.onnx_export import Exporter
 from upscaler_worker.export.weights import (
     StateDict,
@@ -41,6 +51,7 @@ from upscaler_worker.export.weights import (
     load_network,
     read_state_dict,
     verify,
+    verify_ncnn,
 )
 from upscaler_worker.inference.installed import InstalledModel, read_installed, write_installed
 
@@ -97,41 +108,131 @@ def run(
     for spec in manifest.models:
         if spec.name not in wanted:
             continue
-        source = _fetch_and_verify(spec, mirror, cache_dir, report)
-        if source is None:
-            continue
-        sources[spec.name] = source
-        if not force and is_up_to_date(
-            records.get(spec.name), source.fetched.sha256, model_dir, exporter
-        ):
-            report.say("up to date", spec.name, source.fetched.url)
-            continue
+        pth_missing: str | None = None
         try:
-            record = export_and_install(
-                load_network(spec, source.load()),
-                spec,
-                name=spec.name,
-                model_dir=model_dir,
-                source_url=source.fetched.url,
-                source_sha256=source.fetched.sha256,
-                verification=source.verification,
-                exporter=exporter,
-            )
-        except (ExportCheckError, RuntimeError, ValueError) as exc:
+            source = _fetch_and_verify(spec, mirror, cache_dir)
+        except VerificationError as exc:
             report.say("failed", spec.name, str(exc))
             continue
-        records[record.name] = record
-        write_installed(model_dir, list(records.values()))
-        report.say(
-            "installed",
-            spec.name,
-            f"{record.verification}, max abs error {record.parity_max_abs_error:.2e}",
-        )
+        except SourceUnavailableError as exc:
+            if spec.ncnn is None:
+                report.say("unreachable", spec.name, str(exc))
+                continue
+            source, pth_missing = None, str(exc)
+        if source is not None:
+            sources[spec.name] = source
+            _install_from_pth(
+                spec, source, mirror, cache_dir, records, model_dir, force, exporter, report
+            )
+        else:
+            _install_ncnn(
+                spec, mirror, cache_dir, records, model_dir, force, exporter, report, pth_missing
+            )
     if denoise_variants and manifest.denoise is not None:
         _install_denoise_variants(
             manifest, sources, records, model_dir, wanted, force, exporter, report
         )
     return report
+
+
+def _install_from_pth(
+    spec: ModelSpec,
+    source: _Source,
+    mirror: str | None,
+    cache_dir: Path,
+    records: dict[str, InstalledModel],
+    model_dir: Path,
+    force: bool,
+    exporter: Exporter,
+    report: Report,
+) -> None:
+    if not force and is_up_to_date(
+        records.get(spec.name), source.fetched.sha256, model_dir, exporter
+    ):
+        report.say("up to date", spec.name, source.fetched.url)
+        return
+    try:
+        network = load_network(spec, source.load())
+        record = export_and_install(
+            network,
+            spec,
+            name=spec.name,
+            model_dir=model_dir,
+            source_url=source.fetched.url,
+            source_sha256=source.fetched.sha256,
+            verification=source.verification,
+            exporter=exporter,
+        )
+    except (ExportCheckError, RuntimeError, ValueError) as exc:
+        report.say("failed", spec.name, str(exc))
+        return
+    detail = f"{record.verification}, max abs error {record.parity_max_abs_error:.2e}"
+    comparison = _compare_with_ncnn(spec, network, mirror, cache_dir)
+    if comparison is not None:
+        record = replace(record, extra=record.extra | {"pth_vs_ncnn_psnr_db": round(comparison, 2)})
+        detail += f"; its ncnn distribution gives {comparison:.1f} dB against it"
+    records[record.name] = record
+    write_installed(model_dir, list(records.values()))
+    report.say("installed", spec.name, detail)
+
+
+def _compare_with_ncnn(
+    spec: ModelSpec, network: nn.Module, mirror: str | None, cache_dir: Path
+) -> float | None:
+    """Where both distributions are reachable, how far apart their outputs are."""
+    if spec.ncnn is None:
+        return None
+    try:
+        fetched = fetch_ncnn(spec.name, spec.ncnn, mirror, cache_dir)
+        verify_ncnn(spec.name, spec.ncnn, fetched)
+        return pth_vs_ncnn_psnr(network, fetched.param.path, fetched.bin.path, spec)
+    except (SourceUnavailableError, VerificationError, NcnnFormatError) as exc:
+        print(f"  {spec.name:<36} (no ncnn comparison: {exc})", flush=True)
+        return None
+
+
+def _install_ncnn(
+    spec: ModelSpec,
+    mirror: str | None,
+    cache_dir: Path,
+    records: dict[str, InstalledModel],
+    model_dir: Path,
+    force: bool,
+    exporter: Exporter,
+    report: Report,
+    pth_missing: str | None,
+) -> None:
+    assert spec.ncnn is not None
+    try:
+        fetched: FetchedNcnn = fetch_ncnn(spec.name, spec.ncnn, mirror, cache_dir)
+    except SourceUnavailableError as exc:
+        report.say("unreachable", spec.name, "; ".join(filter(None, [pth_missing, str(exc)])))
+        return
+    try:
+        verification = verify_ncnn(spec.name, spec.ncnn, fetched)
+    except VerificationError as exc:
+        report.say("failed", spec.name, str(exc))
+        return
+    if not force and is_up_to_date(records.get(spec.name), fetched.sha256, model_dir, exporter):
+        report.say("up to date", spec.name, fetched.url)
+        return
+    try:
+        record = install_from_ncnn(
+            spec, fetched, model_dir=model_dir, verification=verification, exporter=exporter
+        )
+    except (ExportCheckError, NcnnFormatError, RuntimeError, ValueError) as exc:
+        report.say("failed", spec.name, str(exc))
+        return
+    records[record.name] = record
+    write_installed(model_dir, list(records.values()))
+    parity = record.extra["ncnn_parity"]
+    report.say(
+        "installed",
+        spec.name,
+        f"from ncnn ({record.weights_precision} weights, {verification}); "
+        f"vs the ncnn runtime {parity['psnr_db']:.1f} dB, "
+        f"max abs error {parity['max_abs_error']:.2e}",
+    )
 
 
 def _selection(manifest: Manifest, only: list[str] | None) -> set[str]:
@@ -150,21 +251,15 @@ def _selection(manifest: Manifest, only: list[str] | None) -> set[str]:
     return wanted
 
 
-def _fetch_and_verify(
-    spec: ModelSpec, mirror: str | None, cache_dir: Path, report: Report
-) -> _Source | None:
-    try:
-        fetched = fetch(spec, mirror, cache_dir)
-    except SourceUnavailableError as exc:
-        report.say("unreachable", spec.name, str(exc))
+def _fetch_and_verify(spec: ModelSpec, mirror: str | None, cache_dir: Path) -> _Source | None:
+    """The verified .pth (None for a model distributed as ncnn only).
+    SourceUnavailableError: not reachable; VerificationError: not genuine."""
+    if spec.url is None:
         return None
+    fetched = fetch(spec, mirror, cache_dir)
     source = _Source(spec, fetched, verification="")
-    try:
-        check_file_hash(spec, fetched)
-        source.verification = verify(spec, fetched, source.load())
-    except VerificationError as exc:
-        report.say("failed", spec.name, str(exc))
-        return None
+    check_file_hash(spec, fetched)
+    source.verification = verify(spec, fetched, source.load())
     return source
 
 
@@ -232,7 +327,7 @@ def _print_list(manifest: Manifest, model_dir: Path) -> None:
     installed = {record.name: record for record in read_installed(model_dir)}
     for spec in manifest.models:
         state = "installed" if spec.name in installed else "not installed"
-        print(f"{spec.name:<36} {spec.arch:<16} x{spec.scale}  {state:<14} {spec.url}")
+        print(f"{spec.name:<36} {spec.arch:<16} x{spec.scale}  {state:<14} {spec.sources}")
     for name, record in installed.items():
         if record.variant_of:
             line = f"{name:<36} {record.arch:<16} x{record.scale}  installed"

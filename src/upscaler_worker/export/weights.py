@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from upscaler_worker.export.archs import build_network
-from upscaler_worker.export.fetch import FetchedFile
-from upscaler_worker.export.manifest import ModelSpec
+from upscaler_worker.export.fetch import FetchedFile, FetchedNcnn
+from upscaler_worker.export.manifest import ModelSpec, NcnnDistribution
 
 StateDict = dict[str, torch.Tensor]
 
@@ -116,3 +116,19 @@ def interpolate_weights(strong: StateDict, weak: StateDict, strength: float) -> 
             )
         mixed[name] = strength * tensor + (1.0 - strength) * weak[name]
     return mixed
+
+
+def verify_ncnn(name: str, dist: NcnnDistribution, fetched: FetchedNcnn) -> str:
+    """Both files must carry the manifest's hashes where it gives them:
+    "sha256" when both do, "unverified" when it gives none."""
+    checked = 0
+    for item, got in ((dist.param, fetched.param), (dist.bin, fetched.bin)):
+        if item.sha256 is None:
+            continue
+        if got.sha256 != item.sha256:
+            raise VerificationError(
+                f"{name}: sha256 {got.sha256[:16]}... of {got.url} is not the distributed "
+                f"{item.file}'s ({item.sha256[:16]}...)"
+            )
+        checked += 1
+    return "sha256" if checked == 2 else "unverified" if checked == 0 else "partly-sha256"

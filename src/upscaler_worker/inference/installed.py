@@ -54,6 +54,11 @@ class InstalledModel:
     variant_of: str | None = None
     denoise: str | None = None
     denoise_strength: float | None = None
+    #: The distribution it was exported from: "pth" (the official checkpoint)
+    #: or "ncnn" (an official or admin-given .param + .bin).
+    source_format: str = "pth"
+    #: "fp32", or "fp16-rounded" for ncnn files, whose weights are stored in half precision.
+    weights_precision: str = "fp32"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
