@@ -105,6 +105,12 @@ class Job(SQLModel, table=True):
     started_at: datetime | None = _timestamp(nullable=True)
     finished_at: datetime | None = _timestamp(nullable=True)
     duration_seconds: float | None = None
+    # The estimate given at upload (run time plus the wait), kept so a
+    # benchmark can compare it with duration_seconds.
+    estimated_seconds: float | None = None
+    # Why this model runs when it is not the preset's first choice (it would
+    # not have finished within the job time limit).
+    model_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Model(SQLModel, table=True):
@@ -203,6 +209,11 @@ class Worker(SQLModel, table=True):
     # Load: the host's 1-minute load average per core, and this process's memory.
     load_per_core: float | None = None
     rss_bytes: int | None = Field(default=None, sa_type=BigInteger)
+    # Measured speed per model: {model name: {"pixels_per_second": smoothed
+    # input pixels per second, "jobs": n}}, for estimates and admission.
+    throughput: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": "{}"}
+    )
     started_at: datetime = _timestamp()
     last_seen_at: datetime = _timestamp(index=True)
 
