@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.contracts import Preset, Queue
 from upscaler.db.tables import Model
+from upscaler.jobs.cost import is_heavy
 
 ACTIVE = "active"
 
@@ -45,12 +46,23 @@ def choose_model(models: Sequence[Model], preset: Preset) -> Model | None:
     return candidates[0] if candidates else None
 
 
+def preset_candidates(models: Sequence[Model], preset: Preset) -> list[Model]:
+    """What choose_model would try, best first: the models listing the
+    preset, else every model. `models` ordered as active_models() orders them."""
+    bases = [m for m in models if not is_variant(m)]
+    return [m for m in bases if preset.value in m.presets] or bases
+
+
 async def resolve_model(session: AsyncSession, preset: Preset) -> Model | None:
     return choose_model(await active_models(session), preset)
 
 
-def queue_for(model: Model) -> Queue:
-    return Queue.GPU if model.gpu_required else Queue.CPU
+def queue_for(model: Model, *, gpu_online: bool = False) -> Queue:
+    """The GPU pool for a model that needs it, and for a heavy one while a GPU
+    worker is online (on a CPU it may not finish in time, or at all)."""
+    if model.gpu_required or (gpu_online and is_heavy(model)):
+        return Queue.GPU
+    return Queue.CPU
 
 
 async def get_model(session: AsyncSession, name: str) -> Model | None:

@@ -43,6 +43,7 @@ from upscaler.db.tables import Job, Model, Upload
 from upscaler.db.types import utcnow
 from upscaler.errors import APIError, FieldError
 from upscaler.jobs import repository
+from upscaler.jobs.estimate import gpu_online
 from upscaler.jobs.service import job_not_found
 from upscaler.queueing.producer import QueueUnavailableError
 
@@ -134,7 +135,7 @@ async def _build_requeue(
         owner_id=original.owner_id,
         status=JobStatus.QUEUED.value,
         params=params.model_dump(mode="json"),
-        queue=queue_for(model).value,
+        queue=queue_for(model, gpu_online=await gpu_online(session)).value,
         model=model.name,
         requeued_from=original.job_id,
     )

@@ -42,6 +42,13 @@ class JobOut(BaseModel):
     )
     params: dict[str, Any]
     model: str | None
+    model_reason: str | None = Field(
+        default=None,
+        description="why this model runs rather than the preset's first choice (time limit)",
+    )
+    estimated_seconds_at_upload: float | None = Field(
+        default=None, description="the estimate given when the image was uploaded"
+    )
     provider: str | None
     worker_id: str | None
     attempts: int

@@ -15,7 +15,7 @@ from upscaler.db.tables import Job, Upload
 from upscaler.downloads.links import mint_link
 from upscaler.errors import APIError
 from upscaler.jobs import repository
-from upscaler.jobs.estimate import estimate_seconds, seconds_per_megapixel
+from upscaler.jobs.estimate import job_eta
 from upscaler.jobs.schemas import JobOut, OriginalInfo, ResultInfo
 from upscaler.notifications import repository as deliveries
 from upscaler.notifications import schemas as notifications
@@ -110,15 +110,7 @@ async def to_public(
 ) -> JobOut:
     status = JobStatus(job.status)
     position = await repository.queue_position(session, job)
-    estimate = None
-    if not status.is_terminal:
-        rate = await seconds_per_megapixel(session, job.model)
-        estimate = estimate_seconds(
-            rate,
-            upload.width * upload.height,
-            progress=job.progress,
-            jobs_ahead=(position - 1) if position else 0,
-        )
+    estimate = None if status.is_terminal else await job_eta(session, job, upload)
     links = await artifact_links(context, request, job, upload, inline_original=False)
     result = result_url = thumbnail_url = None
     if status == JobStatus.COMPLETED and job.result_mime_type:
@@ -142,6 +134,8 @@ async def to_public(
         estimated_seconds=estimate,
         params=notifications.public_params(job.params),
         model=job.model,
+        model_reason=job.model_reason,
+        estimated_seconds_at_upload=job.estimated_seconds,
         provider=job.provider,
         worker_id=job.worker_id,
         attempts=job.attempts,

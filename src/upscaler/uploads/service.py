@@ -8,17 +8,18 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import PurePath
 
-from upscaler.catalog.service import face_refinement_available, queue_for, resolve_model
+from upscaler.catalog.service import face_refinement_available
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
 from upscaler.errors import APIError, FieldError
 from upscaler.jobs import repository
-from upscaler.jobs.estimate import estimate_seconds, seconds_per_megapixel
+from upscaler.jobs.estimate import MIN_SECONDS, seconds_ahead
 from upscaler.live_settings import RuntimeSettings
 from upscaler.notifications.intake import check_notification_targets
 from upscaler.queueing.producer import QueueUnavailableError
 from upscaler.storage import new_key
+from upscaler.uploads.admission import place_upload
 from upscaler.uploads.receive import ReceivedUpload, receive_upload
 from upscaler.uploads.schemas import UploadForm
 from upscaler.uploads.validation import EXTENSION_BY_KIND, ImageInfo, inspect_image
@@ -64,6 +65,7 @@ async def accept(
 ) -> tuple[Job, int]:
     """Returns the queued job and its time estimate."""
     assert received.path is not None
+    limit = (await context.live.get()).job_timeout_seconds
     async with context.sessions() as session:
         if form.refine_faces and not await face_refinement_available(session):
             raise APIError(
@@ -72,13 +74,14 @@ async def accept(
                 "face refinement is not available on this server",
                 fields=[FieldError("refine_faces", "no face-restoration model is installed")],
             )
-        model = await resolve_model(session, form.preset)
-        if model is None:
+        # Refused here (422) before anything is stored when it cannot finish in time.
+        placement = await place_upload(session, form.preset, info.pixels, limit)
+        if placement is None:
             raise unavailable(
                 "no upscaling model is installed yet; an operator must run `make models`"
             )
-        rate = await seconds_per_megapixel(session, model.name)
-        queued = await repository.count_with_status(session, JobStatus.QUEUED)
+        wait = await seconds_ahead(session, placement.pool)
+    estimate = max(MIN_SECONDS, round(placement.run_seconds + wait))
 
     key = new_key("originals", EXTENSION_BY_KIND[info.kind])
     await context.storage.put_file(key, received.path, info.mime_type)
@@ -92,14 +95,16 @@ async def accept(
         sha256=received.sha256,
         storage_key=key,
     )
-    queue = queue_for(model)
+    queue = placement.queue
     job = Job(
         job_id=repository.new_job_id(),
         upload_id=upload.id,
         status=JobStatus.QUEUED.value,
         params=form.job_params().model_dump(mode="json"),
         queue=queue.value,
-        model=model.name,
+        model=placement.model.name,
+        estimated_seconds=estimate,
+        model_reason=placement.reason,
     )
     try:
         async with context.sessions() as session:
@@ -129,7 +134,6 @@ async def accept(
         raise unavailable("the job queue is unavailable right now; please retry shortly") from error
     async with context.sessions() as session:
         await repository.mark_enqueued(session, job.job_id)
-    estimate = estimate_seconds(rate, info.pixels, jobs_ahead=queued)
     return job, estimate
 
 

@@ -68,7 +68,7 @@ class QueueInfo(BaseModel):
     queued_jobs: int
     running_jobs: int
     seconds_per_megapixel: float = Field(
-        description="recent median processing time of the default model, for estimates"
+        description="a typical worker's time per input megapixel on the default model"
     )
 
 
@@ -140,7 +140,7 @@ async def build_service_info(context: AppContext) -> ServiceInfo:
             if chosen is not None:
                 preset_models[preset.value] = chosen.name
         default_model = choose_model(models, Preset.STANDARD)
-        rate = await seconds_per_megapixel(session, default_model.name if default_model else None)
+        rate = await seconds_per_megapixel(session, default_model)
         queued = await repository.count_with_status(session, JobStatus.QUEUED)
         running = await repository.count_with_status(session, JobStatus.RUNNING)
     notice = None
