@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dramatiq
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -49,6 +50,9 @@ class WorkerContext:
     jobs_done: int = 0
     provider: str | None = None
     gpu: str | None = None
+    # Measured speed per model (see upscaler_worker.throughput), published on
+    # the Worker row with each heartbeat.
+    throughput: dict[str, Any] = field(default_factory=dict)
     # Set when the process is asked to stop: a running job gives its tile a
     # chance to finish, then goes back to the queue.
     stopping: threading.Event = field(default_factory=threading.Event)

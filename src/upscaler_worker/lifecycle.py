@@ -85,6 +85,7 @@ async def beat(ctx: WorkerContext) -> None:
         row.rss_bytes = resident_bytes()
         row.current_job_id = ctx.current_job_id
         row.jobs_done = ctx.jobs_done
+        row.throughput = dict(ctx.throughput)
         row.last_seen_at = utcnow()
         session.add(row)
         await session.commit()

@@ -42,6 +42,11 @@ SCALES = (1, 2, 3, 4, 8)
 #: Probe sizes tried in turn (some networks need multiples of 4 or 8).
 PROBE_SIDES = (32, 64)
 CHUNK = 1024 * 1024
+#: An uploaded network's architecture is unknown, so its cost per pixel is
+#: taken from the probe's time at one thread, at what one modern core achieves.
+#: The probe's first run includes its set-up, so this errs heavy: estimates
+#: come out long (a refusal a smaller image avoids), never short (a timeout).
+PROBE_CORE_MACS_PER_SECOND = 25e9
 
 
 class ModelRejectedError(Exception):
@@ -68,7 +73,13 @@ class Inspection:
             "probe_seconds": round(self.probe_seconds, 3),
             "measured_scale": self.scale,
             "providers": self.providers,
+            "macs_per_pixel": round(self.macs_per_pixel_estimate()),
+            "cost_source": "probe",
         }
+
+    def macs_per_pixel_estimate(self) -> float:
+        pixels = self.probe[2] * self.probe[3]
+        return self.probe_seconds * PROBE_CORE_MACS_PER_SECOND / max(pixels, 1)
 
 
 def _dim(value: Any) -> Any:

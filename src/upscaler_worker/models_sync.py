@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.db.tables import Model
 from upscaler.db.types import utcnow
+from upscaler_worker.export.macs import architecture_macs
 from upscaler_worker.inference.installed import InstalledModel
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,25 @@ def _default_params(installed: InstalledModel) -> dict[str, object]:
     if installed.denoise:
         params["denoise"] = installed.denoise
     return params
+
+
+#: The input side the cost is counted on: a multiple of 4, so RRDBNet's pixel
+#: unshuffle (x2 and x1 models) divides it evenly.
+COST_PROBE_SIDE = 64
+
+
+def cost_details(installed: InstalledModel) -> dict[str, object]:
+    """What the API's estimates need: MACs per input pixel, from the architecture."""
+    details: dict[str, object] = {"gpu_recommended": installed.gpu_recommended}
+    try:
+        macs = architecture_macs(
+            installed.arch, installed.arch_params, COST_PROBE_SIDE, COST_PROBE_SIDE
+        )
+    except (ValueError, KeyError):  # an architecture the counter does not know
+        log.warning("model %s: no MAC count for %r", installed.name, installed.arch)
+        return details
+    details["macs_per_pixel"] = round(macs / COST_PROBE_SIDE**2)
+    return details
 
 
 async def register_installed(session: AsyncSession, installed: Sequence[InstalledModel]) -> None:
@@ -53,6 +73,7 @@ async def register_installed(session: AsyncSession, installed: Sequence[Installe
         row.sha256 = item.onnx_sha256
         row.size_bytes = item.onnx_size_bytes
         row.default_params = _default_params(item)
+        row.details = dict(row.details) | cost_details(item)
         if row.status == "missing":
             row.status = "active"
         row.updated_at = utcnow()

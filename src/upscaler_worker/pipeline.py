@@ -24,8 +24,10 @@ from upscaler.contracts import Denoise, JobParams, JobStatus, Queue
 from upscaler.db.tables import Job, Model, Upload
 from upscaler.db.types import utcnow
 from upscaler.jobs import repository
+from upscaler.jobs.cost import job_timeout_seconds, macs_per_pixel
+from upscaler.jobs.estimate import model_costs
 from upscaler.storage import ObjectNotFoundError, new_key
-from upscaler_worker import notify
+from upscaler_worker import notify, throughput
 from upscaler_worker.context import WorkerContext
 from upscaler_worker.errors import JobCanceledError, PermanentJobError, WorkerStoppingError
 from upscaler_worker.inference import (
@@ -36,6 +38,7 @@ from upscaler_worker.inference import (
     UpscaleResult,
     upscale_file,
 )
+from upscaler_worker.lifecycle import beat
 from upscaler_worker.runners import RunnerCache
 
 log = logging.getLogger(__name__)
@@ -182,9 +185,8 @@ async def process(
         await ctx.producer.enqueue(job_id, Queue(job.queue), priority=True)
     except (PermanentJobError, ImageDecodeError, UnsupportedImageError) as error:
         await _fail(ctx, job_id, str(error))
-    except InferenceTimeout:
-        limit = (await ctx.live.get()).job_timeout_seconds
-        await _fail(ctx, job_id, f"the job took longer than the {limit} s limit and was stopped")
+    except JobTimeoutError as error:
+        await _fail(ctx, job_id, str(error))
     except Exception as error:
         log.exception("job %s failed", job_id)
         message = f"{type(error).__name__}: {error}"
@@ -195,6 +197,37 @@ async def process(
     finally:
         ctx.current_job_id = None
         ctx.jobs_done += 1
+
+
+class JobTimeoutError(Exception):
+    """The job ran past its deadline; the message says which and why."""
+
+
+async def job_deadline(ctx: WorkerContext, model: Model, upload: Upload) -> tuple[float, str]:
+    """Seconds this job may run from now, and how that was decided: a few
+    times what this worker expects of it, never past the configured limit (so
+    a stuck job is stopped long before a heavy job's limit)."""
+    limit = (await ctx.live.get()).job_timeout_seconds
+    async with ctx.sessions() as session:
+        costs = await model_costs(session)
+    costs[model.name] = macs_per_pixel(model)
+    pixels = upload.width * upload.height
+    expected = throughput.expected_seconds(ctx.throughput, ctx.provider, model, pixels, costs)
+    seconds = job_timeout_seconds(expected, limit)
+    if seconds >= limit:
+        return seconds, f"the {limit} s limit"
+    return seconds, f"its {seconds:.0f} s limit (about {expected:.0f} s were expected)"
+
+
+async def _record_speed(ctx: WorkerContext, model: Model, result: UpscaleResult) -> None:
+    pixels = result.input_width * result.input_height
+    ctx.throughput = throughput.with_measurement(
+        ctx.throughput, model, pixels, result.total_seconds
+    )
+    try:  # publish now, not at the next heartbeat: the next upload's estimate uses it
+        await beat(ctx)
+    except Exception:
+        log.warning("could not publish the measured speed; the heartbeat will", exc_info=True)
 
 
 async def _fail(ctx: WorkerContext, job_id: str, message: str) -> None:
@@ -214,8 +247,6 @@ async def _hand_back(ctx: WorkerContext, job_id: str, note: str) -> None:
 
 async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
     started = time.monotonic()
-    live = await ctx.live.get()
-    deadline = started + live.job_timeout_seconds
     params = JobParams.model_validate(job.params)
     async with ctx.sessions() as session:
         upload = await session.get(Upload, job.upload_id)
@@ -242,16 +273,23 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
                 await ctx.storage.download_to(upload.storage_key, source)
             except ObjectNotFoundError as error:
                 raise PermanentJobError("the uploaded image is no longer in storage") from error
-            result: UpscaleResult = await asyncio.to_thread(
-                upscale_file,
-                source,
-                output,
-                runner.runner,
-                engine_options(ctx, params, choice),
-                on_progress=monitor,
-                deadline=deadline,
-                thumbnail_path=preview,
-            )
+            # From now, not from the claim: a first model load (a TensorRT
+            # engine build) is no part of what the estimate measures.
+            seconds, limit = await job_deadline(ctx, choice.model, upload)
+            try:
+                result: UpscaleResult = await asyncio.to_thread(
+                    upscale_file,
+                    source,
+                    output,
+                    runner.runner,
+                    engine_options(ctx, params, choice),
+                    on_progress=monitor,
+                    deadline=time.monotonic() + seconds,
+                    thumbnail_path=preview,
+                )
+            except InferenceTimeout as error:
+                message = f"the job took longer than {limit} and was stopped"
+                raise JobTimeoutError(message) from error
         finally:
             lease_keeper.cancel()
         if monitor.lost.is_set():
@@ -300,5 +338,6 @@ async def _store_and_complete(
             await ctx.storage.delete(preview_key)
         raise JobCanceledError(job.job_id)
     log.info("job %s completed in %.1f s", job.job_id, time.monotonic() - started)
+    await _record_speed(ctx, choice.model, result)
     await ctx.publish(job.job_id, JobStatus.COMPLETED, 100)
     await notify.announce(ctx, job.job_id)  # never raises
