@@ -10,12 +10,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from upscaler.catalog.ncnn_format import NcnnModel, load_ncnn
+from upscaler.catalog.ncnn_recognise import Recognised, recognise
 from upscaler_worker.export.archs import build_network
 from upscaler_worker.export.fetch import FetchedNcnn
 from upscaler_worker.export.install import ExportCheckError, export_and_install
 from upscaler_worker.export.manifest import ModelSpec
-from upscaler_worker.export.ncnn import NcnnModel, load_ncnn
-from upscaler_worker.export.ncnn_arch import Recognised, check_matches, recognise, to_state_dict
+from upscaler_worker.export.ncnn_arch import check_matches, to_state_dict
 from upscaler_worker.export.ncnn_parity import ParityError, check_against_ncnn, probe_image, psnr
 from upscaler_worker.export.onnx_export import Exporter
 from upscaler_worker.inference.installed import InstalledModel

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from torch import nn
 
+from upscaler.catalog.ncnn_format import NcnnFormatError
 from upscaler_worker.export.fetch import (
     FetchedFile,
     FetchedNcnn,
@@ -40,7 +41,6 @@ from upscaler_worker.export.install import (
     is_up_to_date,
 )
 from upscaler_worker.export.manifest import REPO_MANIFEST, Manifest, ModelSpec, load_manifest
-from upscaler_worker.export.ncnn import NcnnFormatError
 from upscaler_worker.export.ncnn_install import install_from_ncnn, pth_vs_ncnn_psnr
 from upscaler_worker.export.onnx_export import Exporter
 from upscaler_worker.export.weights import (
