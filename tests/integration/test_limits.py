@@ -1,6 +1,6 @@
 """Run-time limits set in the settings table take effect in both modes
-without a restart: the job timeout stops a running inference, and the upload
-limit refuses a file."""
+without a restart: the job timeout stops a running inference and refuses an
+upload that could not finish within it, and the upload limit refuses a file."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def live_settings(service: Service, **changes: Any) -> Iterator[None]:
     defaults = {
         "job_timeout_seconds": service.settings.job_timeout_seconds,
         "max_upload_size_bytes": service.settings.max_upload_size_bytes,
+        "queue_paused": False,
     }
     set_live(service, **changes)
     try:
@@ -43,14 +44,30 @@ def live_settings(service: Service, **changes: Any) -> Iterator[None]:
 
 
 def test_job_timeout_stops_a_running_inference(service: Service) -> None:
-    with live_settings(service, job_timeout_seconds=1), service.client() as client:
-        started = time.monotonic()
-        job_id = upload(client, IMAGES / "realesrgan" / "OST_009.png", factor="4x").json()["job_id"]
-        job = wait_for_job(client, job_id, timeout=60)
+    # Admitted under the normal limit; the limit drops to 1 s before it runs
+    # (admission would refuse it under a 1 s limit).
+    with service.client() as client:
+        with live_settings(service, queue_paused=True):
+            job_id = upload(client, IMAGES / "realesrgan" / "OST_009.png").json()["job_id"]
+            set_live(service, job_timeout_seconds=1)
+        try:
+            started = time.monotonic()
+            job = wait_for_job(client, job_id, timeout=60)
+        finally:
+            set_live(service, job_timeout_seconds=service.settings.job_timeout_seconds)
     assert job["status"] == "failed", job
     assert "longer than the 1 s limit" in job["error"]
     assert time.monotonic() - started < 30
     assert job["attempts"] == 1  # a timeout is not retried
+
+
+def test_an_upload_that_cannot_finish_in_time_is_refused(service: Service) -> None:
+    with live_settings(service, job_timeout_seconds=1), service.client() as client:
+        refused = upload(client, IMAGES / "realesrgan" / "OST_009.png")
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "over_time_limit"
+    assert "over the 1 s limit" in error["message"]
 
 
 def test_upload_limit_changes_without_restart(service: Service) -> None:
