@@ -10,8 +10,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from sqlmodel import select
+
 from tests.helpers import IMAGES, Service, upload, wait_for_job
+from upscaler.catalog.service import get_model
 from upscaler.db.engine import make_engine, make_sessionmaker
+from upscaler.db.tables import Model, Worker
 from upscaler.live_settings import TTL_SECONDS, LiveSettings
 
 
@@ -78,3 +82,25 @@ def test_upload_limit_changes_without_restart(service: Service) -> None:
     assert "5000" in refused.json()["error"]["fields"][0]["message"]
     with service.client() as client:
         assert upload(client, sample).status_code == 202
+
+
+def test_a_completed_job_teaches_the_worker_its_speed(service: Service) -> None:
+    with service.client() as client:
+        accepted = upload(client, IMAGES / "realesrgan" / "0014.jpg").json()
+        job = wait_for_job(client, accepted["job_id"])
+    assert job["status"] == "completed", job
+    assert job["estimated_seconds_at_upload"] == accepted["estimated_seconds"]
+
+    async def read() -> tuple[list[Worker], Model | None]:
+        engine = make_engine(service.settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                workers = list((await session.exec(select(Worker))).all())
+                return workers, await get_model(session, job["model"])
+        finally:
+            await engine.dispose()
+
+    workers, model = asyncio.run(read())
+    assert model is not None and model.details["macs_per_pixel"] == 619_200
+    speeds = [w.throughput[job["model"]] for w in workers if job["model"] in w.throughput]
+    assert speeds and all(s["pixels_per_second"] > 0 and s["jobs"] >= 1 for s in speeds)
