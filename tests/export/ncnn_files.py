@@ -43,10 +43,8 @@ def write_srvgg(
     for index, layer in enumerate(network.body):
         out = f"b{index}"
         if isinstance(layer, nn.Conv2d):
-            count = layer.weight.numel()
-            lines.append(
-                f"Convolution conv{index} 1 1 {blob} {out} 0={layer.out_channels} 1=3 4=1 5=1 6={count}"
-            )
+            geometry = f"0={layer.out_channels} 1=3 4=1 5=1 6={layer.weight.numel()}"
+            lines.append(f"Convolution conv{index} 1 1 {blob} {out} {geometry}")
             weights += conv_bytes(layer, fp16)
         else:
             assert isinstance(layer, nn.PReLU)

@@ -129,7 +129,7 @@ def test_the_manifest_must_describe_the_graph_exactly(manifest: Manifest) -> Non
     spec = manifest.get("realesrgan-x4fast")
     check_matches(recognised, spec.arch, spec.arch_params)
     anime = manifest.get(ANIME)
-    with pytest.raises(MappingError, match="'num_conv': 32.*'num_conv': 16"):
+    with pytest.raises(MappingError, match=r"'num_conv': 32.*'num_conv': 16"):
         check_matches(recognised, anime.arch, anime.arch_params)
 
 
@@ -224,5 +224,5 @@ def test_the_official_release_zip_is_read_by_member_name(
 def test_nothing_reachable_says_where_it_looked(manifest: Manifest, tmp_path: Path) -> None:
     spec = manifest.get("realesrgan-x4fast")
     assert spec.ncnn is not None
-    with pytest.raises(SourceUnavailableError, match="ncnn/realesrgan-x4fast.param: no such file"):
+    with pytest.raises(SourceUnavailableError, match=r"ncnn/realesrgan-x4fast\.param: no such file"):
         fetch_ncnn(spec.name, spec.ncnn, tmp_path.as_uri(), tmp_path / "cache")

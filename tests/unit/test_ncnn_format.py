@@ -97,7 +97,7 @@ def test_a_bin_with_bytes_left_over_is_refused(tmp_path: Path) -> None:
 def test_another_models_bin_is_refused(tmp_path: Path) -> None:
     param, _ = files(ANIME)
     _, other = files("realesrgan-x4fast")
-    with pytest.raises(NcnnFormatError, match="does not match the .param"):
+    with pytest.raises(NcnnFormatError, match=r"does not match the \.param"):
         load_ncnn(param, other)
 
 
@@ -163,5 +163,5 @@ def test_a_changed_residual_scaling_is_refused(tmp_path: Path) -> None:
     )
     changed = tmp_path / "changed.param"
     changed.write_text(text)
-    with pytest.raises(MappingError, match="0.2 x branch"):
+    with pytest.raises(MappingError, match=r"0\.2 x branch"):
         recognise(load_ncnn(changed, weights))
