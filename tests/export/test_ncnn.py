@@ -224,5 +224,6 @@ def test_the_official_release_zip_is_read_by_member_name(
 def test_nothing_reachable_says_where_it_looked(manifest: Manifest, tmp_path: Path) -> None:
     spec = manifest.get("realesrgan-x4fast")
     assert spec.ncnn is not None
-    with pytest.raises(SourceUnavailableError, match=r"ncnn/realesrgan-x4fast\.param: no such file"):
+    missing = r"ncnn/realesrgan-x4fast\.param: no such file"
+    with pytest.raises(SourceUnavailableError, match=missing):
         fetch_ncnn(spec.name, spec.ncnn, tmp_path.as_uri(), tmp_path / "cache")
