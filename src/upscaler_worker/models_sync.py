@@ -50,6 +50,22 @@ def cost_details(installed: InstalledModel) -> dict[str, object]:
     return details
 
 
+def provenance(installed: InstalledModel) -> dict[str, object]:
+    """Where the weights came from and how they were proven, for operators."""
+    details: dict[str, object] = {
+        "source_format": installed.source_format,
+        "weights_precision": installed.weights_precision,
+        "verification": installed.verification,
+        "source_url": installed.source_url,
+    }
+    parity = installed.extra.get("ncnn_parity")
+    if isinstance(parity, dict):
+        details["ncnn_parity_psnr_db"] = parity.get("psnr_db")
+    if "pth_vs_ncnn_psnr_db" in installed.extra:
+        details["pth_vs_ncnn_psnr_db"] = installed.extra["pth_vs_ncnn_psnr_db"]
+    return details
+
+
 async def register_installed(session: AsyncSession, installed: Sequence[InstalledModel]) -> None:
     existing = {m.name: m for m in (await session.exec(select(Model))).all()}
     for item in installed:
@@ -73,7 +89,7 @@ async def register_installed(session: AsyncSession, installed: Sequence[Installe
         row.sha256 = item.onnx_sha256
         row.size_bytes = item.onnx_size_bytes
         row.default_params = _default_params(item)
-        row.details = dict(row.details) | cost_details(item)
+        row.details = dict(row.details) | cost_details(item) | provenance(item)
         if row.status == "missing":
             row.status = "active"
         row.updated_at = utcnow()

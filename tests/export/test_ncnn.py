@@ -227,3 +227,16 @@ def test_nothing_reachable_says_where_it_looked(manifest: Manifest, tmp_path: Pa
     missing = r"ncnn/realesrgan-x4fast\.param: no such file"
     with pytest.raises(SourceUnavailableError, match=missing):
         fetch_ncnn(spec.name, spec.ncnn, tmp_path.as_uri(), tmp_path / "cache")
+
+
+def test_the_models_table_learns_source_and_precision(all_models: tuple[Path, Report]) -> None:
+    from upscaler_worker.models_sync import provenance
+
+    model_dir, _ = all_models
+    records = {record.name: record for record in read_installed(model_dir)}
+    photo = provenance(records["RealESRGAN_x4plus"])
+    assert photo["source_format"] == "ncnn" and photo["weights_precision"] == "fp16-rounded"
+    assert isinstance(photo["ncnn_parity_psnr_db"], float) and photo["ncnn_parity_psnr_db"] >= 50
+    anime = provenance(records[ANIME])
+    assert (anime["source_format"], anime["weights_precision"]) == ("pth", "fp32")
+    assert "pth_vs_ncnn_psnr_db" in anime and "ncnn_parity_psnr_db" not in anime
