@@ -1,0 +1,115 @@
+"""The photo models end to end: preset photo runs RealESRGAN_x4plus (from its
+official ncnn files) and its result is what the ncnn runtime itself gives; when
+x4plus would not finish in time the preset falls back to realesrgan-x4fast and
+the job says why."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.helpers import IMAGES, SHARED, embedded_server, make_settings, upload, wait_for_job
+
+pytestmark = [pytest.mark.export, pytest.mark.slow]
+
+X4PLUS, FAST = "RealESRGAN_x4plus", "realesrgan-x4fast"
+PHOTO = IMAGES / "faces" / "10045.png"
+NCNN = SHARED / "models" / "ncnn"
+
+
+@pytest.fixture(scope="module")
+def photo_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """x4plus, x4fast and animevideov3 installed through `make models`' own code."""
+    from upscaler_worker.export.manifest import load_manifest
+    from upscaler_worker.export.pipeline import run
+
+    directory = tmp_path_factory.mktemp("photo-models")
+    with contextlib.redirect_stdout(io.StringIO()):
+        report = run(
+            model_dir=directory,
+            mirror=(SHARED / "models").as_uri(),
+            manifest=load_manifest(),
+            only=[X4PLUS, FAST, "realesr-animevideov3"],
+        )
+    assert sorted(report.installed) == sorted([X4PLUS, FAST, "realesr-animevideov3"]), report
+    return directory
+
+
+@pytest.fixture
+def face_crop(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    """A 48x40 crop of a real face photo, as an sRGB PNG (its pixels exactly known)."""
+    image = cv2.imread(str(PHOTO), cv2.IMREAD_COLOR)
+    assert image is not None
+    top, left = image.shape[0] // 3, image.shape[1] // 3
+    crop = np.ascontiguousarray(image[top : top + 40, left : left + 48])
+    path = tmp_path / "face.png"
+    assert cv2.imwrite(str(path), crop)
+    return path, crop
+
+
+@contextlib.contextmanager
+def service(data_dir: Path, model_dir: Path, **settings: object) -> Iterator[str]:
+    with embedded_server(make_settings(data_dir, model_dir, **settings)) as live:
+        yield live.url
+
+
+def test_preset_photo_runs_x4plus_and_matches_the_ncnn_runtime(
+    photo_models: Path, face_crop: tuple[Path, np.ndarray], tmp_path: Path
+) -> None:
+    import httpx
+
+    from upscaler.catalog.ncnn_format import load_ncnn
+    from upscaler_worker.export.ncnn_parity import psnr, run_ncnn
+
+    path, crop_bgr = face_crop
+    with service(tmp_path, photo_models) as url, httpx.Client(base_url=url, timeout=30) as client:
+        health = client.get("/api/v1/health").json()
+        assert {model["name"] for model in health["models"]} >= {X4PLUS, FAST}
+        accepted = upload(client, path, preset="photo", factor="4x")
+        assert accepted.status_code == 202, accepted.text
+        job = wait_for_job(client, accepted.json()["job_id"])
+        assert job["status"] == "completed", job
+        assert job["model"] == X4PLUS and job.get("model_reason") is None
+        result = client.get(job["result_url"])
+        assert result.status_code == 200
+    ours = cv2.imdecode(np.frombuffer(result.content, np.uint8), cv2.IMREAD_COLOR)
+    assert ours.shape == (160, 192, 3)
+
+    # The official x4plus files, run by ncnn itself on the same pixels.
+    param, weights = NCNN / "realesrgan-x4plus.param", NCNN / "realesrgan-x4plus.bin"
+    graph = load_ncnn(param, weights).graph
+    rgb = crop_bgr[:, :, ::-1].transpose(2, 0, 1).astype(np.float32) / 255.0
+    reference = run_ncnn(
+        param, weights, np.ascontiguousarray(rgb), graph.input_blob, graph.output_blob
+    )
+    reference_bgr = np.clip(reference, 0, 1).transpose(1, 2, 0)[:, :, ::-1]
+    measured = psnr(ours.astype(np.float32) / 255.0, reference_bgr)
+    print(f"service result vs the ncnn runtime's x4plus: {measured:.1f} dB")
+    assert measured >= 45.0, "only 8-bit rounding may separate the two"
+
+
+def test_photo_falls_back_to_x4fast_when_x4plus_would_not_finish_in_time(
+    photo_models: Path, tmp_path: Path
+) -> None:
+    import httpx
+
+    sample = IMAGES / "realesrgan" / "0014.jpg"  # 179 x 179
+    # With no speed measured yet a CPU worker is assumed at its default rate:
+    # x4plus on 32k pixels is ~40 s there, x4fast ~5 s.
+    with (
+        service(tmp_path, photo_models, job_timeout_seconds=20) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        accepted = upload(client, sample, preset="photo", factor="2x")
+        assert accepted.status_code == 202, accepted.text
+        job = wait_for_job(client, accepted.json()["job_id"])
+        assert job["status"] == "completed", job
+        assert job["model"] == FAST
+        assert X4PLUS in job["model_reason"] and "20 s limit" in job["model_reason"]
+        assert job["result"]["width"] == 358
