@@ -48,7 +48,7 @@ class EmbeddedWorker:
         holder = ContextHolder(settings, tuple(Queue), self.broker, shared_bus=self.bus)
         runners = RunnerCache(settings.model_dir, settings.inference_threads or None)
         register_actors(self.broker, holder, runners)
-        self.broker.add_middleware(WorkerLifecycle(holder))
+        self.broker.add_middleware(WorkerLifecycle(holder, runners))
         self._worker = dramatiq.Worker(
             self.broker, worker_threads=settings.worker_concurrency, worker_timeout=100
         )

@@ -22,10 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from upscaler.db.tables import Worker
 from upscaler.db.types import utcnow
+from upscaler_worker.calibration import calibrate
 from upscaler_worker.context import ContextHolder, WorkerContext
-from upscaler_worker.inference.installed import read_installed
+from upscaler_worker.inference.installed import InstalledModel, read_installed
 from upscaler_worker.inference.runtime import available_providers
 from upscaler_worker.models_sync import register_installed
+from upscaler_worker.runners import RunnerCache
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ HEARTBEAT_SECONDS = 5.0
 RELEASE_TIMEOUT_SECONDS = 10.0
 
 
-async def register_models(ctx: WorkerContext) -> None:
+async def register_models(ctx: WorkerContext) -> list[InstalledModel]:
     installed = await asyncio.to_thread(read_installed, ctx.model_dir)
     if not installed:
         log.warning("no model installed in %s: run `make models`", ctx.model_dir)
@@ -42,11 +44,12 @@ async def register_models(ctx: WorkerContext) -> None:
         try:
             async with ctx.sessions() as session:
                 await register_installed(session, installed)
-            return
+            return installed
         except IntegrityError:
             if attempt == 2:
                 raise
             await asyncio.sleep(0.2)
+    return installed
 
 
 def resident_bytes() -> int | None:
@@ -109,8 +112,10 @@ async def forget_worker(ctx: WorkerContext) -> None:
 
 
 class WorkerLifecycle(dramatiq.Middleware):
-    def __init__(self, holder: ContextHolder) -> None:
+    def __init__(self, holder: ContextHolder, runners: RunnerCache | None = None) -> None:
         self.holder = holder
+        #: The jobs' runner cache: the start-up calibration warms its sessions.
+        self.runners = runners
         self._heartbeat: asyncio.Task[None] | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
@@ -123,7 +128,9 @@ class WorkerLifecycle(dramatiq.Middleware):
         ctx.provider = available_providers()[0]  # updated by each job's runner
         if ctx.provider != "CPUExecutionProvider":
             ctx.gpu = await asyncio.to_thread(gpu_name)
-        await register_models(ctx)
+        installed = await register_models(ctx)
+        if self.runners is not None:
+            ctx.throughput = await calibrate(self.runners, installed) | dict(ctx.throughput)
         await beat(ctx)
         self._heartbeat = asyncio.create_task(heartbeat_loop(ctx), name="worker-heartbeat")
         log.info("worker %s ready on queues %s", ctx.worker_id, [q.value for q in ctx.queues])

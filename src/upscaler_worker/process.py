@@ -58,8 +58,9 @@ def run_worker(
     redis_url = settings.redis_url
     broker = build_broker(settings)
     holder = ContextHolder(settings, queues, broker, bus_factory=lambda: RedisEventBus(redis_url))
-    register_actors(broker, holder, RunnerCache(settings.model_dir, inference_threads))
-    broker.add_middleware(WorkerLifecycle(holder))
+    runners = RunnerCache(settings.model_dir, inference_threads)
+    register_actors(broker, holder, runners)
+    broker.add_middleware(WorkerLifecycle(holder, runners))
     # Every worker also delivers completion notifications.
     broker_queues = [name for q in queues for name in q.broker_queues] + [NOTIFICATIONS_QUEUE]
     broker.add_middleware(BrokerHeartbeat(broker_queues))

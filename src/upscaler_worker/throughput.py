@@ -38,8 +38,9 @@ def with_measurement(
         return updated
     name = base_name(model)
     sample = pixels / seconds
-    previous = measured_rates(throughput).get(name)
-    jobs = int(throughput.get(name, {}).get("jobs", 0)) if previous else 0
+    jobs = int(throughput.get(name, {}).get("jobs", 0))
+    # The start-up calibration (jobs == 0) is a guess: the first real job replaces it.
+    previous = measured_rates(throughput).get(name) if jobs else None
     rate = sample if previous is None else previous + SMOOTHING * (sample - previous)
     updated[name] = {"pixels_per_second": round(rate, 1), "jobs": jobs + 1}
     return updated

@@ -99,17 +99,46 @@ def test_photo_falls_back_to_x4fast_when_x4plus_would_not_finish_in_time(
 ) -> None:
     import httpx
 
-    sample = IMAGES / "realesrgan" / "0014.jpg"  # 179 x 179
-    # With no speed measured yet a CPU worker is assumed at its default rate:
-    # x4plus on 32k pixels is ~40 s there, x4fast ~5 s.
+    sample = tmp_path / "baby.png"  # Set5's baby, 512 x 512
+    assert cv2.imwrite(str(sample), cv2.imread(str(IMAGES / "set5" / "baby_GT.bmp")))
+    # On this kind of CPU (the worker calibrates itself at start) x4plus needs
+    # ~90 s for 0.26 MP, x4fast ~8 s: a 30 s limit leaves x4plus out by 3x.
     with (
-        service(tmp_path, photo_models, job_timeout_seconds=20) as url,
+        service(tmp_path, photo_models, job_timeout_seconds=30) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
         accepted = upload(client, sample, preset="photo", factor="2x")
         assert accepted.status_code == 202, accepted.text
+        assert accepted.json()["estimated_seconds"] <= 30
         job = wait_for_job(client, accepted.json()["job_id"])
         assert job["status"] == "completed", job
         assert job["model"] == FAST
-        assert X4PLUS in job["model_reason"] and "20 s limit" in job["model_reason"]
-        assert job["result"]["width"] == 358
+        assert X4PLUS in job["model_reason"] and "30 s limit" in job["model_reason"]
+        assert job["result"]["width"] == 1024
+
+
+async def test_a_starting_worker_calibrates_each_model_and_a_job_replaces_it(
+    photo_models: Path,
+) -> None:
+    from upscaler.db.tables import Model
+    from upscaler_worker.calibration import calibrate
+    from upscaler_worker.inference import read_installed
+    from upscaler_worker.runners import RunnerCache
+    from upscaler_worker.throughput import with_measurement
+
+    runners = RunnerCache(photo_models)
+    measured = await calibrate(runners, read_installed(photo_models))
+    assert set(measured) == {X4PLUS, FAST, "realesr-animevideov3"}
+    assert all(entry["jobs"] == 0 and entry["calibrated"] for entry in measured.values())
+    heavy, light = (measured[name]["pixels_per_second"] for name in (X4PLUS, FAST))
+    # x4plus does 15x the arithmetic of x4fast per pixel.
+    assert 0 < heavy < light / 5, (heavy, light)
+    # The sessions stay loaded for the jobs.
+    assert (await runners.get(Model(name=FAST, artifact_path=f"{FAST}.onnx"))).runner is not None
+
+    model = Model(name=FAST, artifact_path=f"{FAST}.onnx")
+    after_one_job = with_measurement(measured, model, pixels=1_000_000, seconds=4.0)
+    assert after_one_job[FAST] == {"pixels_per_second": 250_000.0, "jobs": 1}
+    after_two = with_measurement(after_one_job, model, pixels=1_000_000, seconds=2.0)
+    assert after_two[FAST]["jobs"] == 2
+    assert after_two[FAST]["pixels_per_second"] == pytest.approx(250_000 + 0.3 * 250_000)
