@@ -33,6 +33,7 @@ import onnxruntime as ort
 from upscaler_worker.inference.errors import InferenceError, InferenceTimeout
 from upscaler_worker.inference.installed import InstalledModel, read_installed
 from upscaler_worker.inference.providers import provider_options, session_options
+from upscaler_worker.inference.tiling import overlap_for
 
 __all__ = ["InstalledModel", "ModelRunner", "physical_cores", "read_installed"]
 
@@ -59,6 +60,33 @@ def physical_cores() -> int:
             return len(allowed)
         cores.add((package, core))
     return max(1, len(cores))
+
+
+#: Peak RSS growth of one tile per input pixel (context included) on CPU with
+#: ONNX Runtime and the engine's session settings, measured by
+#: ``python -m bench.tile_memory`` (a fresh process per tile side: load, note
+#: VmRSS, run the tile twice, note VmHWM) on a 2-core AMD EPYC (Zen 3, AVX2):
+#:
+#: - SRVGGNetCompact (realesr-animevideov3, realesrgan-x4fast), 128-512 px
+#:   tiles: 1011-1157 B/px, slope 1067-1073 B/px. It keeps 64 channels at
+#:   input resolution; the 4x pixel shuffle comes last, at 3 channels.
+#: - RRDBNet x4 (RealESRGAN_x4plus, RealESRGAN_x4plus_anime_6B; the block
+#:   count does not matter, blocks run one after another), 64-256 px tiles:
+#:   11.4-15.8 KB/px, in steps rather than a line because the arena grows
+#:   in powers of two (e.g. 176 px: 11.5 KB/px, 187-203 px: 12.9 KB/px,
+#:   256 px: 15.8 KB/px). The upsampling convolutions keep 64 channels at 2x
+#:   and 4x the input resolution, i.e. about 1 KB per input pixel times
+#:   scale^2. The rule takes the worst step seen, 1000 x scale^2 = 16 KB/px,
+#:   so a tile never exceeds its budget whichever step it lands on.
+SRVGG_BYTES_PER_INPUT_PIXEL = 1100.0
+RRDB_BYTES_PER_OUTPUT_PIXEL = 1000.0
+
+
+def activation_bytes_per_input_pixel(arch: str | None, scale: int) -> float:
+    """Working memory of one tile per input pixel for an architecture (see above)."""
+    if arch == "SRVGGNetCompact":
+        return SRVGG_BYTES_PER_INPUT_PIXEL
+    return RRDB_BYTES_PER_OUTPUT_PIXEL * scale**2
 
 
 def available_providers(requested: list[str] | None = None) -> list[str]:
@@ -183,13 +211,13 @@ class ModelRunner:
 
     @property
     def bytes_per_input_pixel(self) -> float:
-        """Working memory of one tile per input pixel, measured on CPU with
-        ONNX Runtime (peak RSS growth over 128-512 px tiles): SRVGGNetCompact
-        keeps 64 channels at input resolution (~1 KB/px); RRDBNet's last convs
-        keep 64 channels at output resolution (~1 KB x scale^2 per input px)."""
-        if self.arch == "SRVGGNetCompact":
-            return 1100.0
-        return 1100.0 * self.scale**2
+        """Working memory of one tile per input pixel (see activation_bytes_per_input_pixel)."""
+        return activation_bytes_per_input_pixel(self.arch, self.scale)
+
+    @property
+    def tile_overlap(self) -> int:
+        """Context pixels each tile reads around its core, for this architecture."""
+        return overlap_for(self.arch)
 
     def run(self, batch: np.ndarray, *, deadline: float | None = None) -> np.ndarray:
         """Upscale an NCHW float32 batch of RGB in 0..1; returns NCHW float32.

@@ -25,6 +25,20 @@ import numpy as np
 
 #: Context pixels read on each side of a tile's core (input pixels).
 DEFAULT_OVERLAP = 16
+#: RRDBNet's context: its 351 convolutions carry the zero padding at a tile's
+#: edge much further in than SRVGGNetCompact's 18. RealESRGAN_x4plus, 96x80
+#: image, 32 px cores, tiled against one untiled pass: overlap 16 gives
+#: 44.8 dB (max error 24 levels), 24 gives 48.4 dB, 32 gives 51.2 dB (48 px
+#: cores: 43.9 dB at 16, 53.9 dB at 32). A narrower blend at overlap 24 was
+#: worse (47.1 dB with an 8 px ramp), so the overlap itself is raised.
+RRDB_OVERLAP = 32
+
+
+def overlap_for(arch: str | None) -> int:
+    """The default context for an architecture (see RRDB_OVERLAP)."""
+    return RRDB_OVERLAP if arch == "RRDBNet" else DEFAULT_OVERLAP
+
+
 #: Smallest core side the planner will make (input pixels).
 MIN_TILE = 32
 

@@ -18,7 +18,7 @@ from upscaler_worker.inference.encode import FORMATS, encode_image, resolve_form
 from upscaler_worker.inference.engine import Progress, ProgressCallback, run_tiled
 from upscaler_worker.inference.imageio import decode_image
 from upscaler_worker.inference.runtime import GPU_PROVIDERS, ModelRunner
-from upscaler_worker.inference.tiling import DEFAULT_OVERLAP, choose_tile_shape, plan_tiles
+from upscaler_worker.inference.tiling import choose_tile_shape, plan_tiles
 
 MIB = 1024 * 1024
 #: The largest tile side (context included) the TensorRT profile covers.
@@ -45,7 +45,8 @@ class UpscaleOptions:
     denoise: str = "none"
     #: Tile core side in input pixels; None = the largest the memory budget allows.
     tile_size: int | None = None
-    tile_overlap: int = DEFAULT_OVERLAP
+    #: Context pixels around each tile; None = the model's own (16, RRDBNet 32).
+    tile_overlap: int | None = None
     #: What one tile may use in the inference runtime. 512 MiB keeps a
     #: 4000x3000 photo at 4x within 2x its output size + 1 GiB of peak RSS.
     tile_memory_bytes: int = 512 * MIB
@@ -126,7 +127,7 @@ def upscale_array(
     *,
     outscale: int = 4,
     tile_size: int | None = None,
-    tile_overlap: int = DEFAULT_OVERLAP,
+    tile_overlap: int | None = None,
     tile_memory_bytes: int = 512 * MIB,
     alpha_mode: str = "model",
     on_progress: ProgressCallback | None = None,
@@ -157,6 +158,8 @@ def upscale_array(
     if alpha is not None:
         color = bleed_into_transparent(color, alpha)
 
+    if tile_overlap is None:
+        tile_overlap = runner.tile_overlap
     multiple = runner.input_multiple
     padded = _pad_to_multiple(color, multiple)
     scale = runner.scale
