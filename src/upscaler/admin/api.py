@@ -4,6 +4,7 @@ token for changes); every change is written to the audit log."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -11,7 +12,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from sqlmodel import col, select
 
-from upscaler.admin import convert, models_service, schemas, settings_service, stats, users_service
+from upscaler.admin import (
+    convert,
+    models_service,
+    ncnn_upload,
+    schemas,
+    settings_service,
+    stats,
+    users_service,
+)
 from upscaler.admin.jobs_query import (
     USAGE_HEADER,
     JobFilter,
@@ -307,14 +316,12 @@ async def register_model_from_request(
     )
     try:
         fields = received.fields
-        presets = [p.strip() for p in fields.get("presets", "").split(",") if p.strip()]
-        presets += [v for k, v in fields.items() if k.startswith("preset_") and v]
         return await models_service.register_upload(
             context,
             session,
             received,
             name=fields.get("name", ""),
-            presets=presets,
+            presets=_presets(fields),
             note=fields.get("note"),
             gpu_required=_flag(fields.get("gpu_required")),
             quality_rank=_int(fields.get("quality_rank"), "quality_rank") or 0,
@@ -323,6 +330,57 @@ async def register_model_from_request(
         )
     finally:
         received.discard()
+
+
+NCNN_FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["param", "bin", "name"],
+    "properties": {
+        "param": {"type": "string", "format": "binary", "description": "the ncnn .param (text)"},
+        "bin": {"type": "string", "format": "binary", "description": "the ncnn .bin (weights)"},
+        "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{1,63}$"},
+        "presets": {"type": "string", "description": "comma-separated presets it serves"},
+        "note": {"type": "string"},
+        "gpu_required": {"type": "boolean", "default": False},
+        "quality_rank": {"type": "integer", "default": 0},
+        "expected_scale": {"type": "integer", "enum": [1, 2, 3, 4, 8]},
+    },
+}
+
+
+def _presets(fields: dict[str, str]) -> list[str]:
+    presets = [p.strip() for p in fields.get("presets", "").split(",") if p.strip()]
+    return presets + [v for k, v in fields.items() if k.startswith("preset_") and v]
+
+
+async def register_ncnn_from_request(
+    request: Request, context: ContextDep, session: SessionDep, principal: AdminPrincipal
+) -> Any:
+    """Shared by the API and the models page: stream both files to disk under
+    their limits, read and recognise them, then register."""
+    received = await ncnn_upload.receive_files(
+        request.headers.get("content-type"),
+        request.headers.get("content-length"),
+        request.stream(),
+        file_limits=ncnn_upload.limits(),
+        spool_dir=context.settings.data_dir / "spool",
+    )
+    try:
+        fields = received.fields
+        return await models_service.register_ncnn_upload(
+            context,
+            session,
+            received.files,
+            name=fields.get("name", ""),
+            presets=_presets(fields),
+            note=fields.get("note"),
+            gpu_required=_flag(fields.get("gpu_required")),
+            quality_rank=_int(fields.get("quality_rank"), "quality_rank") or 0,
+            expected_scale=_int(fields.get("expected_scale"), "expected_scale"),
+            actor=principal.actor,
+        )
+    finally:
+        await asyncio.to_thread(received.discard)
 
 
 @router.get("/models", response_model=list[schemas.ModelOut])
@@ -356,6 +414,43 @@ async def register_model(
     checked it has one image input and one output and measured its scale on
     a probe; then it is `active` (or `invalid`, with the reason)."""
     model = await register_model_from_request(request, context, session, principal)
+    return convert.model_out(model)
+
+
+@router.post(
+    "/models/ncnn",
+    response_model=schemas.ModelOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": NCNN_FORM_SCHEMA}},
+        }
+    },
+    responses={
+        400: error("Invalid fields, or a file is missing"),
+        409: error("A model of that name exists"),
+        413: error("The .param is over 4 MiB or the .bin over 512 MiB"),
+        415: error("The files are not named .param and .bin"),
+        422: error(
+            "Not a model we can convert: a layer of an unsupported type (named), weights "
+            "that do not fit the graph, or a graph that is not an RRDBNet/SRVGGNetCompact "
+            "upscaler (`unsupported_layer`, `invalid_param`, `invalid_weights`, `not_an_upscaler`)"
+        ),
+    },
+)
+async def register_ncnn_model(
+    request: Request, context: ContextDep, session: SessionDep, principal: AdminPrincipal
+) -> schemas.ModelOut:
+    """Register an ESRGAN (RRDBNet) or SRVGGNetCompact model from its ncnn
+    files (`param` and `bin` parts, as Real-ESRGAN-ncnn-vulkan and Upscayl
+    ship them). The API reads both at once and refuses, storing nothing, a
+    layer it cannot map, weights that do not fit the graph, or a graph that
+    is not one of those upscalers; the row's details record the architecture
+    and the expected scale. A worker then converts it to ONNX, checks it
+    against PyTorch and the ncnn runtime, stores the ONNX file for the other
+    workers and marks it `active` (or `invalid`, with the reason)."""
+    model = await register_ncnn_from_request(request, context, session, principal)
     return convert.model_out(model)
 
 

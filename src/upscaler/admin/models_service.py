@@ -1,9 +1,15 @@
-"""Managing the models table: register uploaded ONNX files (validated by a
-worker), map presets, choose the default, promote and demote, notes.
+"""Managing the models table: register uploaded ONNX files and ncnn models
+(validated by a worker), map presets, choose the default, promote and demote,
+notes.
 
-The API never opens a model: an uploaded file is size-limited, stored under
-`models/...`, and its row waits in status "validating" until a worker has
-loaded it with ONNX Runtime and probed it (`upscaler_worker.model_admin`).
+The API never opens a model with a runtime: an uploaded file is size-limited,
+stored under `models/...`, and its row waits in status "validating" until a
+worker has loaded it with ONNX Runtime and probed it
+(`upscaler_worker.model_admin`). An ncnn model (.param + .bin) is read at once
+with the pure-numpy reader, so a layer we cannot map, weights that do not fit
+or a graph that is not an upscaler are refused before anything is stored; the
+worker then converts it to ONNX, proves the conversion and stores the ONNX
+file that every other worker fetches.
 """
 
 from __future__ import annotations
@@ -11,13 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.admin.ncnn_upload import BIN_FIELD, PARAM_FIELD, ReceivedFile, check_names, judge
 from upscaler.admin.queueing import send
 from upscaler.audit.service import Actor, add
 from upscaler.catalog.service import ACTIVE, all_models, get_model, is_variant, queue_for
@@ -37,6 +45,8 @@ MAX_MODEL_BYTES = 1024 * 1024 * 1024
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 DEMOTED, VALIDATING, INVALID = "demoted", "validating", "invalid"
 UPLOADED = "uploaded"
+#: details["format"] of an uploaded ncnn model; details["ncnn"] holds its sources.
+NCNN = "ncnn"
 PRESETS = tuple(p.value for p in Preset)
 
 
@@ -57,6 +67,24 @@ async def _require(session: AsyncSession, name: str) -> Model:
     if model is None:
         raise APIError(404, "not_found", f"no model {name!r}")
     return model
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not NAME_PATTERN.fullmatch(name):
+        raise _field(
+            400,
+            "invalid_request",
+            "use 2-64 lower-case letters, digits, '.', '_' or '-'",
+            "name",
+        )
+    return name
+
+
+def ncnn_sources(model: Model) -> dict[str, Any] | None:
+    """The stored .param and .bin of an uploaded ncnn model, if it is one."""
+    sources = model.details.get(NCNN) if model.details.get("format") == NCNN else None
+    return sources if isinstance(sources, dict) else None
 
 
 def check_presets(presets: Sequence[str]) -> list[str]:
@@ -94,14 +122,7 @@ async def register_upload(
     actor: Actor,
 ) -> Model:
     """Store the file, add the row as "validating", ask a worker to check it."""
-    name = name.strip()
-    if not NAME_PATTERN.fullmatch(name):
-        raise _field(
-            400,
-            "invalid_request",
-            "use 2-64 lower-case letters, digits, '.', '_' or '-'",
-            "name",
-        )
+    name = check_name(name)
     if received.path is None or received.size_bytes == 0:
         raise _field(400, "invalid_request", "no ONNX file was sent", "file")
     if not received.filename.lower().endswith(".onnx"):
@@ -161,6 +182,101 @@ async def register_upload(
     return model
 
 
+def _source(received: ReceivedFile, key: str) -> dict[str, Any]:
+    return {
+        "storage_key": key,
+        "filename": Path(received.filename).name[:200],
+        "sha256": received.sha256,
+        "size_bytes": received.size_bytes,
+    }
+
+
+async def register_ncnn_upload(
+    context: AppContext,
+    session: AsyncSession,
+    files: Mapping[str, ReceivedFile],
+    *,
+    name: str,
+    presets: Sequence[str],
+    note: str | None,
+    gpu_required: bool,
+    quality_rank: int,
+    expected_scale: int | None,
+    actor: Actor,
+) -> Model:
+    """Read the .param and .bin at once (refusing what is not an RRDBNet or
+    SRVGGNetCompact upscaler, with the reason), store both, add the row as
+    "validating" and ask a worker to convert and check it."""
+    name = check_name(name)
+    param, weights = check_names(files)
+    wanted = check_presets(presets)
+    if not -1000 <= quality_rank <= 1000:
+        raise _field(400, "invalid_request", "must be between -1000 and 1000", "quality_rank")
+    if await get_model(session, name) is not None:
+        raise _field(409, "conflict", f"a model named {name!r} exists already", "name")
+    judged = await asyncio.to_thread(judge, param, weights)
+    scale = judged.recognised.scale
+    if expected_scale is not None and expected_scale != scale:
+        raise _field(
+            422,
+            "not_an_upscaler",
+            f"the graph is a x{scale} {judged.recognised.arch}, not x{expected_scale}",
+            "expected_scale",
+        )
+    param_key, bin_key = new_key("models", "param"), new_key("models", "bin")
+    stored: list[str] = []
+    try:
+        await context.storage.put_file(param_key, param.path, "text/plain")
+        stored.append(param_key)
+        await context.storage.put_file(bin_key, weights.path, "application/octet-stream")
+        stored.append(bin_key)
+        sources = {PARAM_FIELD: _source(param, param_key), BIN_FIELD: _source(weights, bin_key)}
+        model = Model(
+            name=name,
+            type="esrgan",
+            arch=judged.recognised.arch,
+            # Set by the worker to the exported ONNX file's place once it is proven.
+            artifact_path=f"registered/{name}.pending.onnx",
+            scale=scale,
+            gpu_required=gpu_required,
+            presets=wanted,
+            quality_rank=quality_rank,
+            status=VALIDATING,
+            size_bytes=param.size_bytes + weights.size_bytes,
+            note=note.strip()[:5000] if note and note.strip() else None,
+            source=UPLOADED,
+            storage_key=None,  # the exported ONNX file's key, once a worker has made it
+            details={"format": NCNN, NCNN: sources} | judged.as_details(),
+            registered_by=actor.user_id,
+        )
+        session.add(model)
+        add(
+            session,
+            actor,
+            "model.register",
+            entity_type="model",
+            entity_id=name,
+            details={
+                "format": NCNN,
+                "arch": judged.recognised.arch,
+                "scale": scale,
+                "size_bytes": param.size_bytes + weights.size_bytes,
+                "param": {k: v for k, v in sources[PARAM_FIELD].items() if k != "storage_key"},
+                "bin": {k: v for k, v in sources[BIN_FIELD].items() if k != "storage_key"},
+                "presets": wanted,
+                "gpu_required": gpu_required,
+            },
+        )
+        await session.commit()
+    except BaseException:
+        for key in stored:
+            await context.storage.delete(key)
+        raise
+    await session.refresh(model)
+    await request_validation(context, model)
+    return model
+
+
 async def request_validation(context: AppContext, model: Model) -> bool:
     """Ask a worker of the model's pool to validate it; False if the broker is away."""
     try:
@@ -173,7 +289,7 @@ async def request_validation(context: AppContext, model: Model) -> bool:
 
 async def revalidate(context: AppContext, session: AsyncSession, name: str, actor: Actor) -> Model:
     model = await _require(session, name)
-    if model.source != UPLOADED or not model.storage_key:
+    if model.source != UPLOADED or not (model.storage_key or ncnn_sources(model)):
         raise APIError(409, "conflict", "only uploaded models are validated by a worker")
     if model.status == ACTIVE and model.is_default:
         raise APIError(409, "conflict", "make another model the default first")
@@ -334,11 +450,15 @@ async def delete(context: AppContext, session: AsyncSession, name: str, actor: A
     if model.status == ACTIVE and [m.name for m in await _active_bases(session)] == [name]:
         raise APIError(409, "conflict", "this is the last active model")
     key = model.storage_key
+    keys = [key] if key else []
+    for source in (ncnn_sources(model) or {}).values():
+        if isinstance(source, dict) and source.get("storage_key"):
+            keys.append(str(source["storage_key"]))
     await session.delete(model)
     add(session, actor, "model.delete", entity_type="model", entity_id=name, details={"key": key})
     await session.commit()
-    if key:
-        await context.storage.delete(key)
+    for stored in keys:
+        await context.storage.delete(stored)
 
 
 async def rescan(context: AppContext, session: AsyncSession, actor: Actor) -> bool:

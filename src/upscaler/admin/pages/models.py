@@ -1,5 +1,5 @@
 """/admin/models: the models, their presets and default, uploads of new
-ONNX files (validated by a worker), promote/demote, notes."""
+ONNX files and ncnn models (validated by a worker), promote/demote, notes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from upscaler.admin import convert, models_service
-from upscaler.admin.api import register_model_from_request
+from upscaler.admin import convert, models_service, ncnn_upload
+from upscaler.admin.api import register_model_from_request, register_ncnn_from_request
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import partial, redirect, render
 from upscaler.auth.deps import AdminPage, admin_page_principal
@@ -29,6 +29,7 @@ async def _panel_context(session: Any) -> dict[str, Any]:
         "presets": models_service.PRESETS,
         "validating": any(m.status == models_service.VALIDATING for m in models),
         "max_model_bytes": models_service.MAX_MODEL_BYTES,
+        "max_ncnn_bytes": ncnn_upload.limits(),
     }
 
 
@@ -54,19 +55,20 @@ async def models_table(request: Request, principal: AdminPage, session: SessionD
     )
 
 
-@router.post("/models")
-async def upload_model(
-    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+async def _upload_answer(
+    request: Request, principal: AdminPage, session: SessionDep, register: Any
 ) -> Response:
-    """The upload form (htmx, multipart, CSRF in the header): answers with
-    the refreshed table and a message."""
+    """Run a registration and answer with the refreshed table and a message
+    (the refusal's reasons inline, next to the table the form swaps)."""
     try:
-        model = await register_model_from_request(request, context, session, principal)
+        model = await register()
     except APIError as error:
         detail = "; ".join(f"{f.field}: {f.message}" for f in error.fields) or error.message
         message, kind, status = detail, "error", error.status
     else:
-        message = f"{model.name} was uploaded; a worker is validating it."
+        ncnn = models_service.ncnn_sources(model) is not None
+        what = f" ({model.arch} x{model.scale}, from ncnn)" if ncnn else ""
+        message = f"{model.name}{what} was uploaded; a worker is validating it."
         kind, status = "ok", 202
     return partial(
         request,
@@ -76,6 +78,34 @@ async def upload_model(
         message=message,
         message_kind=kind,
         **await _panel_context(session),
+    )
+
+
+@router.post("/models")
+async def upload_model(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    """The ONNX upload form (htmx, multipart, CSRF in the header): answers
+    with the refreshed table and a message."""
+    return await _upload_answer(
+        request,
+        principal,
+        session,
+        lambda: register_model_from_request(request, context, session, principal),
+    )
+
+
+@router.post("/models/ncnn")
+async def upload_ncnn_model(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    """The ncnn upload form (.param + .bin; htmx, multipart, CSRF in the
+    header): the files are judged at once, refusals are shown in the panel."""
+    return await _upload_answer(
+        request,
+        principal,
+        session,
+        lambda: register_ncnn_from_request(request, context, session, principal),
     )
 
 
