@@ -33,23 +33,33 @@ from upscaler.jobs.endpoints import router as jobs_router
 from upscaler.jobs.retention import RetentionSweeper
 from upscaler.jobs.sweeper import Sweeper
 from upscaler.middleware import SecurityHeadersMiddleware
+from upscaler.resources import STATIC_DIR, VENDOR_DIR, checkout_root
 from upscaler.uploads.endpoints import router as uploads_router
 from upscaler.web.pages import router as pages_router
 from upscaler.web.service_info import router as service_info_router
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-#: The pages' own CSS, JavaScript and images (see web/README.md).
-WEB_STATIC = REPO_ROOT / "web" / "static"
-#: Front-end packages installed by `make install` (npm), served under /vendor/
-#: and never committed: URL name -> folder inside node_modules.
-NODE_MODULES = REPO_ROOT / "node_modules"
+#: Front-end npm packages (package.json), served under /vendor/<name>/: URL
+#: name -> folder inside node_modules. A wheel carries the files the pages use
+#: in upscaler/vendor/<name>/ (setup.py copies them); an editable install reads
+#: the checkout's node_modules (`make install`). Neither is ever committed.
 VENDORED = {
     "swagger-ui": "swagger-ui-dist",
     "htmx": "htmx.org/dist",
     "htmx-ext-sse": "htmx-ext-sse/dist",
 }
+
+
+def vendored_dir(name: str) -> Path | None:
+    """Where the files of one vendored npm package are, if anywhere."""
+    packaged = VENDOR_DIR / name
+    if packaged.is_dir():
+        return packaged
+    checkout = checkout_root()
+    if checkout is not None and (checkout / "node_modules" / VENDORED[name]).is_dir():
+        return checkout / "node_modules" / VENDORED[name]
+    return None
 
 
 class BackgroundService(Protocol):
@@ -124,10 +134,10 @@ def create_app(
     ):
         app.include_router(router)
     admin_routes.install(app)
-    app.mount("/static", StaticFiles(directory=WEB_STATIC, check_dir=False), name="static")
-    for name, folder in VENDORED.items():
-        if (NODE_MODULES / folder).is_dir():
-            app.mount(f"/vendor/{name}", StaticFiles(directory=NODE_MODULES / folder), name=name)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for name in VENDORED:
+        if (folder := vendored_dir(name)) is not None:
+            app.mount(f"/vendor/{name}", StaticFiles(directory=folder), name=name)
     _install_docs(app)
     _add_error_schema(app)
 
@@ -158,7 +168,7 @@ def _install_docs(app: FastAPI) -> None:
     """Swagger UI from the vendored npm package when present (works offline),
     else from the public CDN FastAPI uses by default."""
     js_url = css_url = None
-    if (NODE_MODULES / VENDORED["swagger-ui"]).is_dir():
+    if vendored_dir("swagger-ui") is not None:
         js_url = "/vendor/swagger-ui/swagger-ui-bundle.js"
         css_url = "/vendor/swagger-ui/swagger-ui.css"
 

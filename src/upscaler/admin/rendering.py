@@ -1,7 +1,7 @@
 """Server-rendered admin pages: Jinja templates, filters, common context.
 
 Every page carries the session's CSRF token in a meta tag (htmx sends it as a
-header, see web/static/admin/admin.js) and in every form. Pages are never
+header, see src/upscaler/static/admin/admin.js) and in every form. Pages are never
 cached: they show live operational data to one signed-in person.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -19,11 +18,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.responses import RedirectResponse, Response
 
 from upscaler.db.types import utcnow
+from upscaler.resources import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from upscaler.auth.deps import Principal
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

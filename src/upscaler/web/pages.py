@@ -3,7 +3,7 @@
 without JavaScript (`POST /upload`, `POST /jobs/{id}/cancel`).
 
 The pages are rendered complete on the server from the same data the API
-serves; the scripts in web/static/public/js only enhance them (validation
+serves; the scripts in static/public/js only enhance them (validation
 before upload, upload progress, live progress, the comparison slider).
 """
 

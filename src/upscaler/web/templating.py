@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
-#: web/static/public in the repository, served at /static/public/.
-PUBLIC_STATIC = Path(__file__).resolve().parents[3] / "web" / "static" / "public"
+from upscaler.resources import STATIC_DIR, TEMPLATES_DIR
+
+#: The public pages' assets (package data), served at /static/public/.
+PUBLIC_STATIC = STATIC_DIR / "public"
 
 
 @lru_cache(maxsize=256)
