@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-#: The manifest kept in the repository, next to where models are installed.
-REPO_MANIFEST = Path(__file__).resolve().parents[3] / "onnx_models" / "manifest.json"
+
+def _default_manifest() -> Path:
+    """The repository's onnx_models/manifest.json is the one people edit. A wheel
+    carries a copy of it inside this package (setup.py puts it there); an
+    editable install reads it from the checkout."""
+    packaged = files("upscaler_worker.export").joinpath("manifest.json")
+    if isinstance(packaged, Path) and packaged.is_file():
+        return packaged
+    checkout = Path(__file__).resolve().parents[3]
+    return checkout / "onnx_models" / "manifest.json"
+
+
+#: The official models' manifest (see _default_manifest).
+DEFAULT_MANIFEST = _default_manifest()
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,7 @@ class Manifest:
         return [spec.name for spec in self.models]
 
 
-def load_manifest(path: Path = REPO_MANIFEST) -> Manifest:
+def load_manifest(path: Path = DEFAULT_MANIFEST) -> Manifest:
     raw = json.loads(path.read_text(encoding="utf-8"))
     models = tuple(_model_spec(entry) for entry in raw["models"])
     names = [spec.name for spec in models]

@@ -40,7 +40,7 @@ from upscaler_worker.export.install import (
     export_and_install,
     is_up_to_date,
 )
-from upscaler_worker.export.manifest import REPO_MANIFEST, Manifest, ModelSpec, load_manifest
+from upscaler_worker.export.manifest import DEFAULT_MANIFEST, Manifest, ModelSpec, load_manifest
 from upscaler_worker.export.ncnn_install import install_from_ncnn, pth_vs_ncnn_psnr
 from upscaler_worker.export.onnx_export import Exporter
 from upscaler_worker.export.weights import (
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         "--manifest",
         type=Path,
         default=None,
-        help="default: <model-dir>/manifest.json, else the repository's",
+        help="default: <model-dir>/manifest.json, else the official one (onnx_models/)",
     )
     parser.add_argument("--force", action="store_true", help="export again even when up to date")
     parser.add_argument("--exporter", choices=["torchscript", "dynamo"], default="torchscript")
@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest_path = args.manifest or (
         args.model_dir / "manifest.json"
         if (args.model_dir / "manifest.json").is_file()
-        else REPO_MANIFEST
+        else DEFAULT_MANIFEST
     )
     manifest = load_manifest(manifest_path)
     if args.list:
