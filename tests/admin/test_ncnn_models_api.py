@@ -5,6 +5,8 @@ stored and left "validating" for a worker."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -309,3 +311,37 @@ def test_the_models_page_has_an_ncnn_form_that_registers_and_refuses_inline(
         listed = models(client, token)
     assert listed["page-ncnn"]["presets"] == ["art"]
     assert "page-bad" not in listed
+
+
+def test_the_route_is_documented_and_the_api_opens_no_runtime(
+    admin_client: httpx.Client,
+) -> None:
+    spec = admin_client.get("/openapi.json").json()
+    route = spec["paths"]["/api/v1/admin/models/ncnn"]["post"]
+    assert "multipart/form-data" in route["requestBody"]["content"]
+    assert {"400", "409", "413", "415", "422"} <= set(route["responses"])
+    # Reading and recognising ncnn files takes numpy only: the API's modules
+    # pull in neither the worker, nor ONNX Runtime, nor PyTorch, nor ncnn.
+    script = (
+        "import sys, upscaler.admin.api, upscaler.admin.pages.models, upscaler.admin.ncnn_upload\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('upscaler_worker', 'onnxruntime', 'torch', 'ncnn')]\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_ncnn_file_sent_to_the_onnx_route_is_pointed_to_the_ncnn_one(
+    admin_client: httpx.Client, token: str
+) -> None:
+    param, _weights = real_files()
+    with param.open("rb") as handle:
+        response = admin_client.post(
+            "/api/v1/admin/models",
+            headers=bearer(token),
+            files={"file": (param.name, handle)},
+            data={"name": "onnx-route"},
+        )
+    assert response.status_code == 415
+    assert "/api/v1/admin/models/ncnn" in response.json()["error"]["message"]

@@ -125,6 +125,14 @@ async def register_upload(
     name = check_name(name)
     if received.path is None or received.size_bytes == 0:
         raise _field(400, "invalid_request", "no ONNX file was sent", "file")
+    if received.filename.lower().endswith((".param", ".bin")):
+        raise _field(
+            415,
+            "unsupported_media_type",
+            "an ncnn model is sent as its .param and .bin together "
+            "(POST /api/v1/admin/models/ncnn, or the page's ncnn form)",
+            "file",
+        )
     if not received.filename.lower().endswith(".onnx"):
         raise _field(415, "unsupported_media_type", "the file must be an .onnx model", "file")
     head = await asyncio.to_thread(
