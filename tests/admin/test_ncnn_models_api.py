@@ -299,6 +299,7 @@ def test_the_models_page_has_an_ncnn_form_that_registers_and_refuses_inline(
         assert 'id="models-message"' in ok.text
         assert "page-ncnn (SRVGGNetCompact x4, from ncnn) was uploaded" in ok.text
         assert 'data-model="page-ncnn"' in ok.text
+        assert "(ncnn)</span>" in ok.text
         edited, layer = with_layer_type(param, tmp_path / "bad.param", "PReLU", "Softmax")
         bad = upload_ncnn(
             browser, edited, weights, path="/admin/models/ncnn", headers=headers, name="page-bad"

@@ -14,6 +14,7 @@ never needed here; a worker converts and proves the model afterwards.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import mmap
@@ -258,10 +259,16 @@ def check_names(files: Mapping[str, ReceivedFile]) -> tuple[ReceivedFile, Receiv
 
 
 def _read_weights(graph: ncnn_format.Graph, path: Path, source: str) -> ncnn_format.Weights:
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as handle:
         # The reader only indexes the buffer (np.frombuffer), so a mapped
         # file serves as bytes without a second copy in memory.
-        return ncnn_format.read_weights(graph, cast(bytes, data), source=source)
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            return ncnn_format.read_weights(graph, cast(bytes, data), source=source)
+        finally:
+            # A view that still refers to the map keeps it until the view goes.
+            with contextlib.suppress(BufferError):
+                data.close()
 
 
 def judge(param: ReceivedFile, weights: ReceivedFile) -> Judged:
