@@ -1,8 +1,11 @@
-"""One model at one input size: ONNX Runtime against PyTorch, tiled against untiled."""
+"""One model at one input size: ONNX Runtime against the ncnn runtime and
+PyTorch, tiled against untiled; and which sizes and how many runs a model
+gets from the benchmark's MAC budget."""
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -13,13 +16,33 @@ import numpy as np
 from bench.timing import best_of, best_of_each
 from upscaler_worker.export.macs import architecture_macs
 from upscaler_worker.inference import InstalledModel, ModelRunner, UpscaleOptions, upscale_array
-from upscaler_worker.inference.tiling import DEFAULT_OVERLAP, TilePlan, plan_tiles
+from upscaler_worker.inference.tiling import TilePlan, plan_tiles
 
 #: Largest input (pixels) run untiled: ONNX Runtime and PyTorch both keep
 #: several 64-channel feature maps of it (~1 KB per pixel for SRVGGNetCompact).
 UNTILED_LIMIT_PIXELS = 1_500_000
 #: Timed runs of each tile shape of a large image (its tiles come in ~6 shapes).
-LARGE_ROUNDS = 3
+LARGE_ROUNDS = 2
+
+# How sizes and repeats follow from cost. The models differ 29x in cost per
+# pixel (realesr-animevideov3 0.62 M MACs per input pixel, realesrgan-x4fast
+# 1.21 M, RealESRGAN_x4plus_anime_6B 5.71 M, RealESRGAN_x4plus 17.9 M), and a
+# 2-core CPU does ~0.05-0.08 T MACs/s: the same sizes and repeats for every
+# model would take hours. So:
+# - small sizes are timed as asked for models up to REFERENCE_MACS_PER_PIXEL
+#   (the SRVGGNetCompact models); a costlier model times each side scaled by
+#   sqrt(REFERENCE_MACS_PER_PIXEL / its cost), rounded to 16 px, at least
+#   64 px, so each of its figures costs what x4fast's does (x4plus: 256 ->
+#   64, 512 -> 128; anime_6B: 256 -> 112, 512 -> 240);
+# - each contender spends at most FIGURE_MACS on a figure: 1 warm-up and
+#   then as many timed runs as fit, between 1 and --repeats;
+# - a large size (tiled) is timed only for models whose one full pass costs
+#   at most LARGE_MACS (realesr-animevideov3 at 4000x3000: 7.4 T); for the
+#   others a full pass takes 4 min (x4fast) to 45 min (x4plus) per contender
+#   on 2 cores, and their 512 px (or scaled) figures already give their rate.
+REFERENCE_MACS_PER_PIXEL = 1.25e6
+FIGURE_MACS = 700e9
+LARGE_MACS = 8e12
 
 
 @dataclass
@@ -30,14 +53,37 @@ class SizeResult:
     plan: str
     macs: int
     ort_seconds: float
+    ncnn_seconds: float | None
     torch_eager_seconds: float | None
     torch_channels_last_seconds: float | None
     pipeline_untiled_seconds: float | None
     pipeline_tiled_seconds: float | None
     tiled_plan: str
     tiled_bound: float | None
+    #: Timed runs per contender (after one warm-up for small sizes).
+    repeats: int = 0
+    #: The size asked for, when the MAC budget scaled it down ("512x512").
+    requested: str | None = None
     gflops: float = 0.0
     peak_fraction: float = 0.0
+    ncnn_peak_fraction: float | None = None
+    eager_peak_fraction: float | None = None
+
+    def set_peak(self, peak_gflops: float) -> None:
+        """Each contender's achieved rate (exact MACs / its time) as a share of the peak."""
+        self.peak_fraction = self.gflops / peak_gflops
+
+        def share(seconds: float | None) -> float | None:
+            return 2 * self.macs / seconds / 1e9 / peak_gflops if seconds else None
+
+        self.ncnn_peak_fraction = share(self.ncnn_seconds)
+        self.eager_peak_fraction = share(self.torch_eager_seconds)
+
+    @property
+    def ort_vs_ncnn(self) -> float | None:
+        if not self.ncnn_seconds:
+            return None
+        return self.ort_seconds / self.ncnn_seconds
 
     @property
     def ort_vs_eager(self) -> float | None:
@@ -54,8 +100,34 @@ class SizeResult:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["ort_vs_eager"] = self.ort_vs_eager
+        data["ort_vs_ncnn"] = self.ort_vs_ncnn
         data["tiled_ratio"] = self.tiled_ratio
         return data
+
+
+def size_scale(arch: str, params: dict[str, Any]) -> float:
+    """Side factor (<= 1) for a model's small sizes: see REFERENCE_MACS_PER_PIXEL."""
+    per_pixel = architecture_macs(arch, params, 64, 64) / 64**2
+    return min(1.0, math.sqrt(REFERENCE_MACS_PER_PIXEL / per_pixel))
+
+
+def planned_size(arch: str, params: dict[str, Any], height: int, width: int) -> tuple[int, int]:
+    """The (height, width) the benchmark times for a requested size."""
+    if height * width > UNTILED_LIMIT_PIXELS:
+        return height, width
+    factor = size_scale(arch, params)
+    if factor >= 1.0:
+        return height, width
+    return tuple(max(64, round(side * factor / 16) * 16) for side in (height, width))  # type: ignore[return-value]
+
+
+def planned_repeats(macs: int, repeats: int) -> int:
+    """Timed runs per contender within FIGURE_MACS (one more is the warm-up)."""
+    return max(1, min(repeats, int(FIGURE_MACS // max(1, macs)) - 1))
+
+
+def large_size_allowed(arch: str, params: dict[str, Any], height: int, width: int) -> bool:
+    return architecture_macs(arch, params, height, width) <= LARGE_MACS
 
 
 def sample_image(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -85,8 +157,9 @@ def model_plan(runner: ModelRunner, height: int, width: int) -> TilePlan:
     probe = np.empty((height, width, 3), np.uint8)
     output_bytes = height * width * runner.scale**2 * 3
     budget = UpscaleOptions().tile_memory_bytes
-    tile_h, tile_w = auto_tile_shape(runner, probe, DEFAULT_OVERLAP, budget, output_bytes // 2)
-    return plan_tiles(height, width, tile_h, tile_w, DEFAULT_OVERLAP)
+    overlap = runner.tile_overlap
+    tile_h, tile_w = auto_tile_shape(runner, probe, overlap, budget, output_bytes // 2)
+    return plan_tiles(height, width, tile_h, tile_w, overlap)
 
 
 def measure_size(
@@ -98,7 +171,12 @@ def measure_size(
     *,
     repeats: int,
     tile: int,
+    ncnn: Any | None = None,
+    full_pass: bool = True,
 ) -> SizeResult:
+    """``ncnn``: a bench.ncnn_runtime.NcnnRunner or None. ``full_pass``: for a
+    large (tiled) size, also time one whole upscale_array run (the RSS run
+    times the same in its own process, so the caller may skip this)."""
     image = sample_image(height, width)
     plan = model_plan(runner, height, width)
     windows = [
@@ -122,26 +200,33 @@ def measure_size(
     for same_shape in by_shape.values():
         sample = same_shape[0]
         contenders: dict[str, Callable[[], object]] = {"ort": functools.partial(runner.run, sample)}
+        if ncnn is not None:
+            contenders["ncnn"] = functools.partial(ncnn.run, sample)
         if network is not None:
             contenders |= _torch_contenders(network, [sample])
         for name, seconds in best_of_each(contenders, rounds, warmup).items():
             model_times[name] = model_times.get(name, 0.0) + seconds * len(same_shape)
 
     untiled = tiled = bound = None
+    overlap = runner.tile_overlap
     if not large:
+        # Tiles smaller than the image, so the tiled run really is tiled.
+        tile = min(tile, max(16, min(height, width) // 2))
         pipeline = best_of_each(
             {
                 "untiled": lambda: upscale_array(image, None, runner, tile_size=max(height, width)),
                 "tiled": lambda: upscale_array(image, None, runner, tile_size=tile),
             },
-            repeats,
+            rounds,
         )
         untiled, tiled = pipeline["untiled"], pipeline["tiled"]
-        tiled_plan = f"{tile}px tiles, {DEFAULT_OVERLAP}px overlap"
-        bound = 1.05 * (1 + 2 * DEFAULT_OVERLAP / tile) ** 2
-    else:
+        tiled_plan = f"{tile}px tiles, {overlap}px overlap"
+        bound = 1.05 * (1 + 2 * overlap / tile) ** 2
+    elif full_pass:
         tiled = best_of(lambda: upscale_array(image, None, runner), 1, warmup=0)
         tiled_plan = f"auto {plan.tile_height}x{plan.tile_width} tiles (untiled not run: too large)"
+    else:
+        tiled_plan = f"auto {plan.tile_height}x{plan.tile_width} tiles (full pass: see peak RSS)"
     result = SizeResult(
         model=model.name,
         height=height,
@@ -149,12 +234,14 @@ def measure_size(
         plan="untiled" if not large else f"{plan.count} tiles {plan.tile_height}x{plan.tile_width}",
         macs=macs,
         ort_seconds=model_times["ort"],
+        ncnn_seconds=model_times.get("ncnn"),
         torch_eager_seconds=model_times.get("eager"),
         torch_channels_last_seconds=model_times.get("channels_last"),
         pipeline_untiled_seconds=untiled,
         pipeline_tiled_seconds=tiled,
         tiled_plan=tiled_plan,
         tiled_bound=bound,
+        repeats=rounds,
     )
     result.gflops = 2 * macs / result.ort_seconds / 1e9
     return result

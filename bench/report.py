@@ -47,8 +47,10 @@ def verdicts(
             )
     for name, result in rss_results.items():
         add(
-            "peak RSS 4000x3000 at 4x <= 2 x output + 1 GiB",
-            name,
+            f"peak RSS {result.width // 4}x{result.height // 4} at 4x <= 2 x output + 1 GiB",
+            name.rsplit(" ", 1)[0]
+            if name.endswith(f" {result.width // 4}x{result.height // 4}")
+            else name,
             result.peak_rss_bytes / GIB,
             result.limit_bytes / GIB,
             result.peak_rss_bytes <= result.limit_bytes,
@@ -104,8 +106,14 @@ def _header(document: dict[str, Any]) -> list[str]:
     machine = document["machine"]
     peak = document["peak_gflops"]
     providers = ", ".join(f"{k}: {v}" for k, v in document["providers"].items())
+    extensions = machine.get("cpu_extensions") or {}
+    flags = ", ".join(f"{label} {'yes' if on else 'no'}" for label, on in extensions.items())
     return [
         "# Inference benchmark",
+        "",
+        f"CPU: {machine.get('cpu_model', machine['processor'])}; {flags or 'flags unknown'}. "
+        f"Every contender (ONNX Runtime, ncnn, PyTorch) runs "
+        f"{machine.get('threads', machine['physical_cores'])} threads.",
         "",
         f"{machine['processor']}, {machine['physical_cores']} physical cores, "
         f"{machine['platform']}; load average {machine['load_average_start']:.2f} at start, "
@@ -120,25 +128,38 @@ def _header(document: dict[str, Any]) -> list[str]:
 
 def _size_table(sizes: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "| model | input | ORT model-only s | PyTorch eager s | PyTorch channels-last s "
-        "| ORT / eager | GFLOP/s | % of peak | pipeline untiled s | pipeline tiled s "
+        "| model | input (timed runs) | ORT model-only s | ncnn s | PyTorch eager s "
+        "| PyTorch channels-last s | ORT / ncnn | ORT / eager | ORT GFLOP/s "
+        "| % of peak: ORT / ncnn / eager | pipeline untiled s | pipeline tiled s "
         "| tiled / untiled (limit) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in sizes:
         ratio = "-" if size["ort_vs_eager"] is None else f"{size['ort_vs_eager']:.2f}"
+        vs_ncnn = "-" if size.get("ort_vs_ncnn") is None else f"{size['ort_vs_ncnn']:.2f}"
         tiled = size["tiled_plan"] or "-"
         if size["tiled_ratio"] is not None:
             tiled = f"{size['tiled_ratio']:.2f} ({size['tiled_bound']:.2f}; {size['tiled_plan']})"
+        shares = " / ".join(
+            "-" if share is None else f"{100 * share:.0f}%"
+            for share in (
+                size["peak_fraction"],
+                size.get("ncnn_peak_fraction"),
+                size.get("eager_peak_fraction"),
+            )
+        )
+        asked = f", asked {size['requested']}" if size.get("requested") else ""
         cells = [
             size["model"],
-            f"{size['width']}x{size['height']} ({size['plan']})",
+            f"{size['width']}x{size['height']} ({size['plan']}{asked}; {size.get('repeats', '?')})",
             _s(size["ort_seconds"]),
+            _s(size.get("ncnn_seconds")),
             _s(size["torch_eager_seconds"]),
             _s(size["torch_channels_last_seconds"]),
+            vs_ncnn,
             ratio,
             f"{size['gflops']:.0f}",
-            f"{100 * size['peak_fraction']:.0f}%",
+            shares,
             _s(size["pipeline_untiled_seconds"]),
             _s(size["pipeline_tiled_seconds"]),
             tiled,
@@ -152,13 +173,14 @@ def _rss_table(results: dict[str, dict[str, Any]]) -> list[str]:
         return []
     lines = [
         "",
-        "| model | 4000x3000 at 4x | peak RSS | limit (2 x output + 1 GiB) | time | tiles |",
+        "| model | input at 4x | peak RSS | limit (2 x output + 1 GiB) | time | tiles |",
         "|---|---|---|---|---|---|",
     ]
     for name, result in results.items():
         tile_h, tile_w = result["tile_shape"]
         cells = [
             name,
+            f"{result['width'] // 4}x{result['height'] // 4} -> "
             f"{result['width']}x{result['height']}, output "
             f"{result['output_array_bytes'] / GIB:.2f} GiB",
             f"{result['peak_rss_bytes'] / GIB:.2f} GiB",

@@ -1,11 +1,22 @@
 """``python -m bench``: the engine's speed and memory against its targets.
 
 For each installed model and input size: ONNX Runtime (CPU) model-only time
-against PyTorch eager and channels-last in the same run, achieved GFLOP/s
-(from the architecture's exact MAC count) as a fraction of the machine's
-measured fp32 matmul peak, tiled against untiled time, and the peak RSS of a
-4000x3000 photo upscaled 4x in a fresh process. Writes bench/results/bench.json
-and bench/results/bench.md and prints the table with pass/fail per target.
+against the ncnn runtime (CPU, its default fast options: the engine Upscayl
+uses) and PyTorch eager and channels-last in the same run, all with the same
+thread count, each contender's achieved GFLOP/s (from the architecture's
+exact MAC count) as a fraction of the machine's measured fp32 matmul peak,
+tiled against untiled time, and the peak RSS of a 4000x3000 photo upscaled 4x
+in a fresh process. Writes bench/results/bench.json and bench/results/bench.md
+and prints the table with pass/fail per target, under the CPU's model and
+its AVX2 / AVX-512 / AMX flags.
+
+Sizes and repeats per model follow from a MAC budget (bench/measure.py): the
+RRDBNet models, 5-29x the cost per pixel of the SRVGGNetCompact ones, time
+smaller sizes (the table shows the size asked for and the size timed), and
+4000x3000 runs only for a model whose full pass fits LARGE_MACS. The whole
+run stays within ~25 minutes on 2 cores. ``--rss-x4plus`` adds the peak RSS
+of a 2000x1500 photo at 4x with RealESRGAN_x4plus (about 25-50 min alone on 2
+cores, so not part of the routine run).
 
 On a GPU machine install the ``gpu`` extra (onnxruntime-gpu) instead of
 ``cpu``; the runner then picks TensorRT or CUDA and the table says which. The
@@ -25,15 +36,31 @@ from pathlib import Path
 from typing import Any
 
 from bench import rss, service
-from bench.measure import SizeResult, as_batch, measure_size, sample_image
+from bench.cpu import cpu_summary, flags_line
+from bench.measure import (
+    FIGURE_MACS,
+    LARGE_MACS,
+    REFERENCE_MACS_PER_PIXEL,
+    SizeResult,
+    as_batch,
+    large_size_allowed,
+    measure_size,
+    planned_repeats,
+    planned_size,
+    sample_image,
+)
 from bench.peak import measure_matmul_peak
 from bench.report import markdown, verdicts
 from bench.timing import load_average
+from upscaler_worker.export.macs import architecture_macs
 from upscaler_worker.inference import InstalledModel, ModelRunner, read_installed
 from upscaler_worker.inference.runtime import physical_cores
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_SIZES = "256x256,512x512,4000x3000"
+RSS_SIZE = (4000, 3000)
+X4PLUS = "RealESRGAN_x4plus"
+X4PLUS_RSS = (2000, 1500)
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -68,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="256x256 and 512x512 only, 3 repeats, no RSS run"
     )
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch timings")
+    parser.add_argument("--no-ncnn", action="store_true", help="skip the ncnn runtime timings")
+    parser.add_argument(
+        "--rss-x4plus",
+        action="store_true",
+        help=f"also the peak RSS of a {X4PLUS_RSS[0]}x{X4PLUS_RSS[1]} photo at 4x with "
+        f"{X4PLUS} (fresh process, full run: 25-50 min on 2 cores)",
+    )
     parser.add_argument("--no-rss", action="store_true", help="skip the 4000x3000 peak-RSS run")
     parser.add_argument(
         "--no-service",
@@ -86,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     threads = physical_cores()
     started_load = load_average()
+    cpu = cpu_summary()
+    print(f"CPU {flags_line(cpu)}", flush=True)
     print(f"measuring the fp32 matmul peak ({threads} threads) ...", flush=True)
     peak = measure_matmul_peak(threads)
     torch_peak = peak.torch_gflops or 0
@@ -94,28 +130,84 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     sizes: list[SizeResult] = []
-    notes: list[str] = []
+    notes: list[str] = [
+        f"every contender runs {threads} threads (the engine's count: physical cores)"
+    ]
     rss_results: dict[str, rss.RssResult] = {}
     providers: dict[str, str] = {}
+    ncnn_setup = ""
     for model in models:
         runner = ModelRunner.load(args.model_dir / model.file)
         providers[model.name] = runner.provider
         network, weights = _reference(model, args.no_torch, threads)
-        notes.append(f"{model.name}: PyTorch with {weights}")
-        for height, width in parse_sizes(args.sizes):
-            print(f"{model.name} {width}x{height} ...", flush=True)
+        ncnn, ncnn_note = _ncnn(model, args.no_ncnn, threads)
+        ncnn_setup = ncnn.describe() if ncnn is not None else ncnn_setup
+        notes.append(f"{model.name}: PyTorch with {weights}; {ncnn_note}")
+        rss_here = not args.no_rss and large_size_allowed(
+            model.arch, model.arch_params, RSS_SIZE[1], RSS_SIZE[0]
+        )
+        done: set[tuple[int, int]] = set()
+        for asked_h, asked_w in parse_sizes(args.sizes):
+            if not large_size_allowed(model.arch, model.arch_params, asked_h, asked_w):
+                macs = architecture_macs(model.arch, model.arch_params, asked_h, asked_w)
+                notes.append(
+                    f"{model.name}: {asked_w}x{asked_h} not timed: one pass is "
+                    f"{macs / 1e12:.0f} T MACs (limit {LARGE_MACS / 1e12:.0f} T), about "
+                    f"{2 * macs / (0.5 * peak.gflops * 1e9) / 60:.0f} min per contender here"
+                )
+                continue
+            height, width = planned_size(model.arch, model.arch_params, asked_h, asked_w)
+            if (height, width) in done:
+                continue
+            done.add((height, width))
+            macs = architecture_macs(model.arch, model.arch_params, height, width)
+            repeats = planned_repeats(macs, args.repeats)
+            print(f"{model.name} {width}x{height} ({repeats} timed runs) ...", flush=True)
             result = measure_size(
-                model, runner, network, height, width, repeats=args.repeats, tile=args.tile
+                model,
+                runner,
+                network,
+                height,
+                width,
+                repeats=repeats,
+                tile=args.tile,
+                ncnn=ncnn,
+                full_pass=not rss_here,
             )
-            result.peak_fraction = result.gflops / peak.gflops
+            if (height, width) != (asked_h, asked_w):
+                result.requested = f"{asked_w}x{asked_h}"
+            result.set_peak(peak.gflops)
             sizes.append(result)
             print("  " + _line(result), flush=True)
-        if not args.no_rss:
+        if rss_here:
+            width, height = RSS_SIZE
             print(
-                f"{model.name}: peak RSS of a 4000x3000 photo at 4x (fresh process) ...", flush=True
+                f"{model.name}: peak RSS of a {width}x{height} photo at 4x (fresh process) ...",
+                flush=True,
             )
-            rss_results[model.name] = _rss(args.model_dir / model.file)
-            print(f"  {rss_results[model.name].peak_rss_bytes / 2**30:.2f} GiB", flush=True)
+            key = f"{model.name} {width}x{height}"
+            rss_results[key] = _rss(args.model_dir / model.file, width, height)
+            print(f"  {rss_results[key].peak_rss_bytes / 2**30:.2f} GiB", flush=True)
+        elif not args.no_rss:
+            notes.append(
+                f"{model.name}: no {RSS_SIZE[0]}x{RSS_SIZE[1]} peak-RSS run (its full pass is "
+                f"over {LARGE_MACS / 1e12:.0f} T MACs)"
+                + ("; see --rss-x4plus" if model.name == X4PLUS else "")
+            )
+        if args.rss_x4plus and model.name == X4PLUS:
+            width, height = X4PLUS_RSS
+            print(f"{model.name}: peak RSS of a {width}x{height} photo at 4x ...", flush=True)
+            key = f"{model.name} {width}x{height}"
+            rss_results[key] = _rss(args.model_dir / model.file, width, height)
+            print(f"  {rss_results[key].peak_rss_bytes / 2**30:.2f} GiB", flush=True)
+    if ncnn_setup:
+        notes.append(ncnn_setup)
+    notes.append(
+        "sizes and repeats follow a MAC budget (bench/measure.py): a model costlier per "
+        f"pixel than {REFERENCE_MACS_PER_PIXEL / 1e6:.2f} M MACs times smaller sides "
+        f"(input column: timed size, and the size asked for); each contender spends "
+        f"<= {FIGURE_MACS / 1e9:.0f} G MACs per figure (1 warm-up + 1..{args.repeats} timed runs)"
+    )
 
     # The machine is shared: measure the peak again at the end and keep the
     # better figure, so efficiency is judged against what the machine can do.
@@ -123,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     if again.gflops > peak.gflops:
         peak = again
         for size in sizes:
-            size.peak_fraction = size.gflops / peak.gflops
+            size.set_peak(peak.gflops)
     end_to_end = _end_to_end(args.model_dir, installed, args.repeats)
     scale_out = None
     if not args.no_service:
@@ -136,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
             "physical_cores": threads,
+            "cpu_model": cpu["model"],
+            "cpu_extensions": cpu["extensions"],
+            "threads": threads,
             "load_average_start": started_load,
             "load_average_end": load_average(),
         },
@@ -183,18 +278,39 @@ def _reference(model: InstalledModel, skip: bool, threads: int) -> tuple[Any | N
     return found
 
 
+def _ncnn(model: InstalledModel, skip: bool, threads: int) -> tuple[Any | None, str]:
+    if skip:
+        return None, "no ncnn (--no-ncnn)"
+    from bench.reference import ncnn_files
+
+    files = ncnn_files(model)
+    if files is None:
+        return None, "no ncnn timing (no local ncnn files for it)"
+    try:
+        from bench.ncnn_runtime import NcnnRunner
+
+        runner = NcnnRunner.load(*files, threads)
+    except ImportError:
+        return None, "no ncnn timing (the ncnn package is not installed)"
+    return runner, f"ncnn runs {files[0].name} + {files[1].name}"
+
+
 def _line(result: SizeResult) -> str:
-    eager = f"{result.torch_eager_seconds:.3f}s" if result.torch_eager_seconds else "-"
-    share = 100 * result.peak_fraction
+    def share(seconds: float | None, fraction: float | None) -> str:
+        if not seconds:
+            return "-"
+        return f"{seconds:.3f}s ({100 * (fraction or 0):.0f}% of peak)"
+
     return (
-        f"ORT {result.ort_seconds:.3f}s ({result.gflops:.0f} GFLOP/s, {share:.0f}% of peak), "
-        f"PyTorch eager {eager}"
+        f"ORT {share(result.ort_seconds, result.peak_fraction)}, "
+        f"ncnn {share(result.ncnn_seconds, result.ncnn_peak_fraction)}, "
+        f"PyTorch eager {share(result.torch_eager_seconds, result.eager_peak_fraction)}"
     )
 
 
-def _rss(model_path: Path) -> rss.RssResult:
+def _rss(model_path: Path, width: int, height: int) -> rss.RssResult:
     with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
-        source = rss.photo_like(Path(tmp) / "photo.jpg", 4000, 3000)
+        source = rss.photo_like(Path(tmp) / "photo.jpg", width, height)
         return rss.measure(model_path, source, Path(tmp) / "result.png")
 
 
