@@ -173,10 +173,14 @@ def measure_size(
     tile: int,
     ncnn: Any | None = None,
     full_pass: bool = True,
+    channels_last: bool | None = None,
 ) -> SizeResult:
     """``ncnn``: a bench.ncnn_runtime.NcnnRunner or None. ``full_pass``: for a
     large (tiled) size, also time one whole upscale_array run (the RSS run
-    times the same in its own process, so the caller may skip this)."""
+    times the same in its own process, so the caller may skip this).
+    ``channels_last``: also time PyTorch channels-last; by default only where
+    it is cheap (small sizes of models at most REFERENCE_MACS_PER_PIXEL: for
+    RRDBNet it runs at ~7% of peak, 4-8x ORT's time, and judges nothing)."""
     image = sample_image(height, width)
     plan = model_plan(runner, height, width)
     windows = [
@@ -187,6 +191,8 @@ def measure_size(
         architecture_macs(model.arch, model.arch_params, b.shape[2], b.shape[3]) for b in batches
     )
     large = plan.count > 1
+    if channels_last is None:
+        channels_last = not large and size_scale(model.arch, model.arch_params) >= 1.0
     # A tile's arithmetic depends only on its shape, and a large image's tiles
     # come in a few shapes: each shape is timed (best of a few runs, as every
     # other figure) and counted as often as the plan has tiles of it. One pass
@@ -203,7 +209,7 @@ def measure_size(
         if ncnn is not None:
             contenders["ncnn"] = functools.partial(ncnn.run, sample)
         if network is not None:
-            contenders |= _torch_contenders(network, [sample])
+            contenders |= _torch_contenders(network, [sample], channels_last=channels_last)
         for name, seconds in best_of_each(contenders, rounds, warmup).items():
             model_times[name] = model_times.get(name, 0.0) + seconds * len(same_shape)
 
@@ -247,7 +253,9 @@ def measure_size(
     return result
 
 
-def _torch_contenders(network: Any, batches: list[np.ndarray]) -> dict[str, Callable[[], object]]:
+def _torch_contenders(
+    network: Any, batches: list[np.ndarray], *, channels_last: bool = True
+) -> dict[str, Callable[[], object]]:
     """PyTorch eager (NCHW) and channels-last runs of the same tiles. Two
     copies of the network, as converting one back and forth between rounds
     would be timed too."""
@@ -256,17 +264,20 @@ def _torch_contenders(network: Any, batches: list[np.ndarray]) -> dict[str, Call
     import torch
 
     tensors = [torch.from_numpy(batch) for batch in batches]
-    last_network = copy.deepcopy(network).to(memory_format=torch.channels_last)
-    last_tensors = [t.contiguous(memory_format=torch.channels_last) for t in tensors]
 
     def eager() -> None:
         with torch.inference_mode():
             for tensor in tensors:
                 network(tensor)
 
-    def channels_last() -> None:
+    if not channels_last:
+        return {"eager": eager}
+    last_network = copy.deepcopy(network).to(memory_format=torch.channels_last)
+    last_tensors = [t.contiguous(memory_format=torch.channels_last) for t in tensors]
+
+    def last() -> None:
         with torch.inference_mode():
             for tensor in last_tensors:
                 last_network(tensor)
 
-    return {"eager": eager, "channels_last": channels_last}
+    return {"eager": eager, "channels_last": last}

@@ -206,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         "sizes and repeats follow a MAC budget (bench/measure.py): a model costlier per "
         f"pixel than {REFERENCE_MACS_PER_PIXEL / 1e6:.2f} M MACs times smaller sides "
         f"(input column: timed size, and the size asked for); each contender spends "
-        f"<= {FIGURE_MACS / 1e9:.0f} G MACs per figure (1 warm-up + 1..{args.repeats} timed runs)"
+        f"<= {FIGURE_MACS / 1e9:.0f} G MACs per figure (1 warm-up + 1..{args.repeats} timed runs); "
+        "PyTorch channels-last only at the cheap models' small sizes (for RRDBNet it is "
+        "4-8x ORT's time and judges nothing)"
     )
 
     # The machine is shared: measure the peak again at the end and keep the
