@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
-from upscaler.admin.api import AUDIT_HEADER, audit_row
+from upscaler.admin.api.audit import AUDIT_HEADER, audit_row
 from upscaler.admin.pages.forms import page_number, text, when
 from upscaler.admin.rendering import partial, render
 from upscaler.audit import queries as audit_queries

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from upscaler.admin import convert, models_service, ncnn_upload
-from upscaler.admin.api import register_model_from_request, register_ncnn_from_request
+from upscaler.admin.api.models import register_model_from_request, register_ncnn_from_request
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import partial, redirect, render
 from upscaler.auth.deps import AdminPage, admin_page_principal

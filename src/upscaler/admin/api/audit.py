@@ -1,0 +1,104 @@
+"""/api/v1/admin: the audit log and its CSV export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from upscaler.admin import convert, schemas
+from upscaler.admin.api.common import Page, PerPage, csv_response, stamp, utc
+from upscaler.audit import queries as audit_queries
+from upscaler.audit.service import record
+from upscaler.auth.deps import AdminPrincipal
+from upscaler.deps import ContextDep, SessionDep
+
+router = APIRouter()
+
+
+def audit_filter(
+    username: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[
+        str | None, Query(max_length=64, description='exact, or a prefix ending in "."')
+    ] = None,
+    entity_type: Annotated[str | None, Query(max_length=32)] = None,
+    entity_id: Annotated[str | None, Query(max_length=128)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> audit_queries.AuditFilter:
+    return audit_queries.AuditFilter(
+        username=username,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        since=utc(since),
+        until=utc(until),
+        q=q,
+    )
+
+
+AuditFilterDep = Annotated[audit_queries.AuditFilter, Depends(audit_filter)]
+AUDIT_HEADER = (
+    "id",
+    "created_at",
+    "user_id",
+    "username",
+    "action",
+    "entity_type",
+    "entity_id",
+    "ip_address",
+    "details",
+)
+
+
+def audit_row(entry: audit_queries.AuditEntry) -> list[Any]:
+    row = entry.row
+    return [
+        row.id,
+        row.created_at,
+        row.user_id,
+        entry.username,
+        row.action,
+        row.entity_type,
+        row.entity_id,
+        row.ip_address,
+        row.details,
+    ]
+
+
+@router.get("/audit", response_model=schemas.AuditPage)
+async def get_audit(
+    where: AuditFilterDep, session: SessionDep, page: Page = 1, per_page: PerPage = 50
+) -> schemas.AuditPage:
+    """The audit log, newest first: filter by user, action, entity and time; search text."""
+    entries, total = await audit_queries.search(session, where, page=page, per_page=per_page)
+    return schemas.AuditPage(
+        items=[convert.audit_entry(e) for e in entries], total=total, page=page, per_page=per_page
+    )
+
+
+@router.get(
+    "/audit/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The audit log as CSV"}},
+)
+async def export_audit(
+    where: AuditFilterDep, principal: AdminPrincipal, context: ContextDep, session: SessionDep
+) -> StreamingResponse:
+    """The matching audit rows as CSV, oldest first."""
+    await record(
+        session,
+        principal.actor,
+        "audit.export",
+        details={k: v for k, v in vars(where).items() if v is not None},
+    )
+
+    async def rows() -> Any:
+        async with context.sessions() as reader:
+            async for entry in audit_queries.iterate(reader, where):
+                yield audit_row(entry)
+
+    return csv_response(rows(), AUDIT_HEADER, f"audit-{stamp()}.csv")
