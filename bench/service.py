@@ -161,7 +161,7 @@ def end_to_end(
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         port = free_port()
         env = base_env(Path(tmp), model_dir, port)
-        args = [sys.executable, "-m", "upscaler_worker.embedded"]
+        args = [sys.executable, "-m", "upscaler_worker.entrypoints.embedded"]
         with (
             process(args, env, Path(tmp) / "server.log"),
             httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client,
@@ -233,7 +233,7 @@ def distributed(
                             [
                                 sys.executable,
                                 "-m",
-                                "upscaler_worker.cli",
+                                "upscaler_worker.entrypoints.supervisor",
                                 "--processes",
                                 str(workers),
                                 "--threads",

@@ -35,8 +35,8 @@ from tests.helpers import (
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """realesr-animevideov3 installed through `make models`' own code path."""
+    from upscaler_worker.export.make_models import run
     from upscaler_worker.export.manifest import load_manifest
-    from upscaler_worker.export.pipeline import run
 
     directory = tmp_path_factory.mktemp("models")
     report = run(

@@ -86,7 +86,7 @@ class LiveServer:
 
 @contextlib.contextmanager
 def embedded_server(settings: Settings) -> Iterator[LiveServer]:
-    from upscaler_worker.embedded import build_embedded_app
+    from upscaler_worker.entrypoints.embedded import build_embedded_app
 
     with LiveServer(build_embedded_app(settings)) as server:
         yield server
@@ -116,7 +116,7 @@ class StandaloneProcess:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "upscaler_worker.embedded"],
+                [sys.executable, "-m", "upscaler_worker.entrypoints.embedded"],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -221,7 +221,7 @@ class WorkerPool:
     def start(self) -> WorkerPool:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "upscaler_worker.cli", *self.args],
+                [sys.executable, "-m", "upscaler_worker.entrypoints.supervisor", *self.args],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
             )  # fmt: skip
         return self

@@ -31,7 +31,7 @@ class RunnerCache:
     def __init__(self, model_dir: Path, intra_op_threads: int | None = None) -> None:
         self.model_dir = model_dir
         self.intra_op_threads = intra_op_threads
-        #: Fetches an admin-uploaded model this worker lacks (model_admin sets it).
+        #: Fetches an admin-uploaded model this worker lacks (the model actors set it).
         self.fetcher: Callable[[Model, Path], Awaitable[None]] | None = None
         self._loaded: dict[str, LoadedRunner] = {}
         self._lock = asyncio.Lock()

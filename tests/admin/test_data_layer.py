@@ -12,17 +12,17 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.conftest import fresh_postgres_database
-from upscaler.admin import models_service
-from upscaler.admin.jobs_query import JobFilter, list_jobs
 from upscaler.audit.queries import AuditFilter, search
 from upscaler.audit.service import Actor, record
 from upscaler.auth import sessions
 from upscaler.auth.policy import AuthPolicy
+from upscaler.catalog import registry
 from upscaler.contracts import JobStatus
 from upscaler.db.engine import make_engine, make_sessionmaker
 from upscaler.db.migrate import upgrade_to_head
 from upscaler.db.tables import Job, Model, Upload, User
 from upscaler.db.types import utcnow
+from upscaler.jobs.query import JobFilter, list_jobs
 
 POLICY = AuthPolicy(
     session_idle=timedelta(minutes=30),
@@ -160,11 +160,11 @@ async def test_demoting_the_default_restores_the_previous_one(
             session.add(Model(name=name, artifact_path=f"{name}.onnx", presets=["photo"]))
         await session.commit()
         for name in names:
-            await models_service.set_default(session, name, ACTOR)
-        model, restored = await models_service.demote(session, names[1], ACTOR)
+            await registry.set_default(session, name, ACTOR)
+        model, restored = await registry.demote(session, names[1], ACTOR)
         assert model.status == "demoted"
         assert restored is not None and restored.name == names[0]
-        history = await models_service.history(session)
+        history = await registry.history(session)
         assert (history[0].model_name, history[0].reason) == (names[0], "restored")
-        defaults = [m.name for m in await models_service.list_models(session) if m.is_default]
+        defaults = [m.name for m in await registry.list_models(session) if m.is_default]
         assert defaults == [names[0]]

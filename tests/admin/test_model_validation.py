@@ -14,8 +14,8 @@ import pytest
 from tests.admin.onnx_files import resize_model, two_input_model
 from tests.admin.support import AdminServer, bearer
 from upscaler.contracts import Queue
+from upscaler_worker.actors.models import ModelRejectedError, inspect_onnx, make_fetcher, validate
 from upscaler_worker.context import ContextHolder
-from upscaler_worker.model_admin import ModelRejectedError, inspect_onnx, make_fetcher, validate
 from upscaler_worker.runners import RunnerCache
 
 

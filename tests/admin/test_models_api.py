@@ -11,7 +11,7 @@ import pytest
 
 from tests.admin.onnx_files import resize_model
 from tests.admin.support import AdminServer, bearer, seed_model
-from upscaler.admin import models_service
+from upscaler.catalog import registry
 
 
 def _upload(
@@ -99,7 +99,7 @@ def test_uploads_that_are_not_acceptable_are_refused(
 def test_an_upload_over_the_size_limit_is_refused_while_it_streams(
     admin_client: httpx.Client, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(models_service, "MAX_MODEL_BYTES", 4096)
+    monkeypatch.setattr(registry, "MAX_MODEL_BYTES", 4096)
     path = tmp_path / "big.onnx"
     path.write_bytes(b"\x08\x08" + b"\x00" * 20_000)
     response = _upload(admin_client, token, path, name="too-big")

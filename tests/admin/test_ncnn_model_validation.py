@@ -18,8 +18,8 @@ import pytest
 from tests.admin.ncnn_cases import RRDB, models, real_files, stored_files, upload_as_admin
 from tests.admin.support import AdminServer, bearer, seed_job
 from upscaler.contracts import Queue
+from upscaler_worker.actors.models import make_fetcher, validate
 from upscaler_worker.context import ContextHolder
-from upscaler_worker.model_admin import make_fetcher, validate
 from upscaler_worker.runners import RunnerCache
 
 pytestmark = pytest.mark.export
@@ -96,7 +96,7 @@ def test_an_ncnn_model_is_converted_validated_and_runs_a_job_on_another_worker(
     second = tmp_path / "second-worker"
 
     async def run_job() -> None:
-        from upscaler_worker.pipeline import process
+        from upscaler_worker.actors.upscale_job import process
 
         holder = _holder(admin_server, second)
         try:

@@ -324,7 +324,8 @@ def test_the_route_is_documented_and_the_api_opens_no_runtime(
     # Reading and recognising ncnn files takes numpy only: the API's modules
     # pull in neither the worker, nor ONNX Runtime, nor PyTorch, nor ncnn.
     script = (
-        "import sys, upscaler.admin.api, upscaler.admin.pages.models, upscaler.admin.ncnn_upload\n"
+        "import sys, upscaler.admin.api, upscaler.admin.pages.models\n"
+        "import upscaler.catalog.ncnn_upload\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('upscaler_worker', 'onnxruntime', 'torch', 'ncnn')]\n"
         "assert not bad, bad\n"

@@ -9,14 +9,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
 from upscaler.db.types import utcnow
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 async def make_job(sessions: Sessions) -> str:
     upload = Upload(
-        id="upl_" + repository.new_job_id()[4:],
+        id="upl_" + state_machine.new_job_id()[4:],
         original_filename="a.png",
         mime_type="image/png",
         width=10,
@@ -25,7 +25,7 @@ async def make_job(sessions: Sessions) -> str:
         sha256="0" * 64,
         storage_key="originals/x.png",
     )
-    job = Job(job_id=repository.new_job_id(), upload_id=upload.id, params={"factor": "4x"})
+    job = Job(job_id=state_machine.new_job_id(), upload_id=upload.id, params={"factor": "4x"})
     async with sessions() as session:
         session.add(upload)
         await session.flush()
@@ -36,13 +36,13 @@ async def make_job(sessions: Sessions) -> str:
 
 async def status_of(sessions: Sessions, job_id: str) -> Job:
     async with sessions() as session:
-        job = await repository.get_job(session, job_id)
+        job = await state_machine.get_job(session, job_id)
     assert job is not None
     return job
 
 
 async def test_job_ids_are_unguessable() -> None:
-    ids = {repository.new_job_id() for _ in range(1000)}
+    ids = {state_machine.new_job_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(len(i) >= 4 + 22 for i in ids)
 
@@ -52,7 +52,7 @@ async def test_only_one_of_many_concurrent_claims_wins(sessions: Sessions) -> No
 
     async def claim(worker: str) -> bool:
         async with sessions() as session:
-            return await repository.claim(session, job_id, worker, 30) is not None
+            return await state_machine.claim(session, job_id, worker, 30) is not None
 
     results = await asyncio.gather(*(claim(f"w{i}") for i in range(8)))
     assert sum(results) == 1
@@ -65,10 +65,12 @@ async def test_only_one_of_many_concurrent_claims_wins(sessions: Sessions) -> No
 async def test_a_finished_job_is_never_claimed_again(sessions: Sessions) -> None:
     job_id = await make_job(sessions)
     async with sessions() as session:
-        assert await repository.claim(session, job_id, "w1", 30)
-        assert await repository.complete(session, job_id, "w1", result_storage_key="results/r.png")
-        assert await repository.claim(session, job_id, "w2", 30) is None
-        assert not await repository.fail(session, job_id, "w1", "late failure")
+        assert await state_machine.claim(session, job_id, "w1", 30)
+        assert await state_machine.complete(
+            session, job_id, "w1", result_storage_key="results/r.png"
+        )
+        assert await state_machine.claim(session, job_id, "w2", 30) is None
+        assert not await state_machine.fail(session, job_id, "w1", "late failure")
     job = await status_of(sessions, job_id)
     assert job.status == JobStatus.COMPLETED
     assert job.progress == 100
@@ -78,52 +80,52 @@ async def test_a_finished_job_is_never_claimed_again(sessions: Sessions) -> None
 async def test_an_expired_lease_can_be_taken_over(sessions: Sessions) -> None:
     job_id = await make_job(sessions)
     async with sessions() as session:
-        assert await repository.claim(session, job_id, "dead", 30)
-        assert await repository.claim(session, job_id, "other", 30) is None  # lease still live
-        await repository.record_run_details(
+        assert await state_machine.claim(session, job_id, "dead", 30)
+        assert await state_machine.claim(session, job_id, "other", 30) is None  # lease still live
+        await state_machine.record_run_details(
             session, job_id, "dead", lease_expires_at=utcnow() - timedelta(seconds=1)
         )
-        taken = await repository.claim(session, job_id, "other", 30)
+        taken = await state_machine.claim(session, job_id, "other", 30)
         assert taken is not None
         assert taken.worker_id == "other"
         assert taken.attempts == 2
         # The old holder has lost it: nothing it writes lands.
-        assert not await repository.set_progress(session, job_id, "dead", 50, 30)
-        assert not await repository.complete(session, job_id, "dead")
-        assert await repository.complete(session, job_id, "other")
+        assert not await state_machine.set_progress(session, job_id, "dead", 50, 30)
+        assert not await state_machine.complete(session, job_id, "dead")
+        assert await state_machine.complete(session, job_id, "other")
 
 
 async def test_cancel_stops_the_holder(sessions: Sessions) -> None:
     job_id = await make_job(sessions)
     async with sessions() as session:
-        assert await repository.claim(session, job_id, "w", 30)
-        assert await repository.set_progress(session, job_id, "w", 40, 30)
-        assert await repository.cancel(session, job_id)
-        assert not await repository.cancel(session, job_id)  # already ended
-        assert not await repository.renew_lease(session, job_id, "w", 30)
-        assert not await repository.complete(session, job_id, "w")
+        assert await state_machine.claim(session, job_id, "w", 30)
+        assert await state_machine.set_progress(session, job_id, "w", 40, 30)
+        assert await state_machine.cancel(session, job_id)
+        assert not await state_machine.cancel(session, job_id)  # already ended
+        assert not await state_machine.renew_lease(session, job_id, "w", 30)
+        assert not await state_machine.complete(session, job_id, "w")
     assert (await status_of(sessions, job_id)).status == JobStatus.CANCELED
 
 
 async def test_release_and_recover(sessions: Sessions) -> None:
     first, second = await make_job(sessions), await make_job(sessions)
     async with sessions() as session:
-        assert await repository.claim(session, first, "w", 30)
-        assert await repository.release(session, first, "w", "retrying after: boom")
-        assert await repository.claim(session, second, "w", 0.01)
+        assert await state_machine.claim(session, first, "w", 30)
+        assert await state_machine.release(session, first, "w", "retrying after: boom")
+        assert await state_machine.claim(session, second, "w", 0.01)
     released = await status_of(sessions, first)
     assert released.status == JobStatus.QUEUED
     assert released.error_message == "retrying after: boom"
     await asyncio.sleep(0.05)
     async with sessions() as session:
-        recovered = await repository.recover_orphans(session, expired_before=utcnow())
+        recovered = await state_machine.recover_orphans(session, expired_before=utcnow())
     assert second in recovered
     orphan = await status_of(sessions, second)
     assert orphan.status == JobStatus.QUEUED
     assert orphan.enqueued_at is None
     async with sessions() as session:
-        waiting = await repository.queued_without_message(session)
-        everything = await repository.queued_without_message(session, all_queued=True)
+        waiting = await state_machine.queued_without_message(session)
+        everything = await state_machine.queued_without_message(session, all_queued=True)
     assert second in {job.job_id for job in waiting}
     assert first not in {job.job_id for job in waiting}  # released with a retry on its way
     assert {first, second} <= {job.job_id for job in everything}
@@ -132,7 +134,7 @@ async def test_release_and_recover(sessions: Sessions) -> None:
 async def test_queue_position(sessions: Sessions) -> None:
     ids = [await make_job(sessions) for _ in range(3)]
     async with sessions() as session:
-        jobs = [await repository.get_job(session, i) for i in ids]
-        positions = [await repository.queue_position(session, j) for j in jobs if j]
+        jobs = [await state_machine.get_job(session, i) for i in ids]
+        positions = [await state_machine.queue_position(session, j) for j in jobs if j]
     assert positions == sorted(positions)
     assert positions[1] == positions[0] + 1

@@ -17,7 +17,7 @@ from upscaler.contracts import Denoise, JobParams, Preset
 from upscaler.db.engine import make_engine, make_sessionmaker
 from upscaler.db.migrate import upgrade_to_head
 from upscaler.db.tables import Job, Model
-from upscaler_worker.pipeline import choose_model
+from upscaler_worker.actors.upscale_job import choose_model
 
 GENERAL = "realesr-general-x4v3"
 

@@ -15,7 +15,7 @@ from upscaler.context import AppContext
 from upscaler.db.tables import AuditLog, Job, Upload, Worker
 from upscaler.db.types import utcnow
 from upscaler.events.bus import InProcessEventBus
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.jobs.retention import purge_expired
 from upscaler.queueing.broker import build_broker
 from upscaler.storage import new_key
@@ -38,7 +38,7 @@ async def stored_job(
             key = new_key("originals", "png")
             await storage.put_bytes(key, b"original", "image/png")
             upload = Upload(
-                id="upl_" + repository.new_job_id()[4:], original_filename="a.png",
+                id="upl_" + state_machine.new_job_id()[4:], original_filename="a.png",
                 mime_type="image/png", width=1, height=1, size_bytes=8, sha256="0" * 64,
                 storage_key=key, created_at=utcnow() - timedelta(days=finished_days_ago + 1),
             )  # fmt: skip
@@ -49,7 +49,7 @@ async def stored_job(
         await storage.put_bytes(result, b"result", "image/png")
         await storage.put_bytes(preview, b"preview", "image/jpeg")
         job = Job(
-            job_id=repository.new_job_id(), upload_id=upload_id, status="completed",
+            job_id=state_machine.new_job_id(), upload_id=upload_id, status="completed",
             result_storage_key=result, thumbnail_storage_key=preview,
             finished_at=utcnow() - timedelta(days=finished_days_ago),
         )  # fmt: skip

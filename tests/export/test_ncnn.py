@@ -20,11 +20,11 @@ from tests.export.ncnn_files import NCNN_DIR, small_srvgg, write_srvgg
 from upscaler.catalog.ncnn_format import load_ncnn
 from upscaler.catalog.ncnn_recognise import MappingError, recognise
 from upscaler_worker.export.fetch import SourceUnavailableError, fetch_ncnn
+from upscaler_worker.export.make_models import Report, run
 from upscaler_worker.export.manifest import Manifest, ModelSpec, NcnnFile
 from upscaler_worker.export.ncnn_arch import check_matches, to_state_dict
 from upscaler_worker.export.ncnn_install import network_from_ncnn
 from upscaler_worker.export.ncnn_parity import MIN_PSNR_DB, psnr, run_ncnn, run_onnx
-from upscaler_worker.export.pipeline import Report, run
 from upscaler_worker.inference import read_installed
 
 pytestmark = pytest.mark.export

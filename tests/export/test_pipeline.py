@@ -22,8 +22,8 @@ import pytest
 import torch
 
 from tests.export.conftest import ANIME, MIRROR, REPO_ROOT, random_checkpoint
+from upscaler_worker.export.make_models import Report, main, run, variant_name
 from upscaler_worker.export.manifest import Manifest
-from upscaler_worker.export.pipeline import Report, main, run, variant_name
 from upscaler_worker.export.weights import interpolate_weights, load_network, read_state_dict
 from upscaler_worker.inference import (
     ModelRunner,
@@ -247,7 +247,7 @@ def test_cli_exit_codes(anime_checkpoint: Path, tmp_path: Path) -> None:
     env = dict(
         os.environ, UPSCALER_MODEL_MIRROR=MIRROR.as_uri(), UPSCALER_MODEL_DIR=str(tmp_path / "m")
     )
-    command = [sys.executable, "-m", "upscaler_worker.export.pipeline"]
+    command = [sys.executable, "-m", "upscaler_worker.export.make_models"]
     done = subprocess.run(
         [*command, "--only", ANIME, "--only", "RealESRGAN_x4plus"],
         env=env,

@@ -29,8 +29,8 @@ def anime_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (MIRROR / f"{ANIME}.pth").is_file():
         pytest.skip(f"the shared model mirror is not at {MIRROR}")
     pytest.importorskip("torch", reason="exporting the test model needs the export extra")
+    from upscaler_worker.export.make_models import run
     from upscaler_worker.export.manifest import load_manifest
-    from upscaler_worker.export.pipeline import run
 
     directory = tmp_path_factory.mktemp("anime-model")
     report = run(

@@ -55,8 +55,8 @@ def x4plus_runner(tmp_path_factory: pytest.TempPathFactory) -> ModelRunner:
         pytest.skip(f"the shared model mirror is not at {MIRROR}")
     pytest.importorskip("torch", reason="exporting the test model needs the export extra")
     pytest.importorskip("ncnn", reason="installing an ncnn model checks it against ncnn")
+    from upscaler_worker.export.make_models import run
     from upscaler_worker.export.manifest import load_manifest
-    from upscaler_worker.export.pipeline import run
 
     directory = tmp_path_factory.mktemp("x4plus-model")
     report = run(

@@ -26,8 +26,8 @@ NCNN = SHARED / "models" / "ncnn"
 @pytest.fixture(scope="module")
 def photo_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """x4plus, x4fast and animevideov3 installed through `make models`' own code."""
+    from upscaler_worker.export.make_models import run
     from upscaler_worker.export.manifest import load_manifest
-    from upscaler_worker.export.pipeline import run
 
     directory = tmp_path_factory.mktemp("photo-models")
     with contextlib.redirect_stdout(io.StringIO()):

@@ -16,7 +16,7 @@ from upscaler.notifications.signing import (
     signature_header,
     verify_signature,
 )
-from upscaler_worker.notify import backoff_seconds
+from upscaler_worker.actors.notifications import backoff_seconds
 
 BODY = b'{"event":"job.completed","job_id":"job_x"}'
 

@@ -28,7 +28,7 @@ from upscaler.notifications.ssrf import (
     resolve_and_pin,
 )
 from upscaler.storage.factory import make_storage
-from upscaler_worker.notify import post_webhook
+from upscaler_worker.actors.notifications import post_webhook
 
 SAMPLE = IMAGES / "realesrgan" / "0014.jpg"
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from upscaler.admin import schemas
-from upscaler.admin.jobs_query import JobDetail, JobRow
 from upscaler.audit.queries import AuditEntry
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import AuthSession, Job, Model, User, Worker
 from upscaler.db.types import utcnow
 from upscaler.health.endpoints import WORKER_STALE_AFTER
+from upscaler.jobs.query import JobDetail, JobRow
 
 
 def _job_fields(job: Job, filename: str, owner: str | None) -> dict[str, object]:

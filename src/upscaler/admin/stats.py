@@ -15,7 +15,7 @@ from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Worker
 from upscaler.db.types import utcnow
 from upscaler.health.endpoints import WORKER_STALE_AFTER
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 
 #: Walking the storage to measure it is not free; once per this many seconds.
 STORAGE_USAGE_TTL = 10.0
@@ -90,8 +90,8 @@ async def kpis(context: AppContext) -> Kpis:
     today = start_of_day(now)
     live = await context.live.get()
     async with context.sessions() as session:
-        queued = await repository.count_with_status(session, JobStatus.QUEUED)
-        running = await repository.count_with_status(session, JobStatus.RUNNING)
+        queued = await state_machine.count_with_status(session, JobStatus.QUEUED)
+        running = await state_machine.count_with_status(session, JobStatus.RUNNING)
         completed = await _count_finished(session, JobStatus.COMPLETED, today)
         failed = await _count_finished(session, JobStatus.FAILED, today)
         average = (

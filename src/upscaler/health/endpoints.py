@@ -14,7 +14,7 @@ from upscaler.contracts import JobStatus
 from upscaler.db.tables import Worker
 from upscaler.db.types import utcnow
 from upscaler.deps import ContextDep
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
 
@@ -50,8 +50,8 @@ async def health(context: ContextDep) -> JSONResponse:
     mode = "embedded" if context.settings.embedded_worker else "distributed"
     try:
         async with context.sessions() as session:
-            queued = await repository.count_with_status(session, JobStatus.QUEUED)
-            running = await repository.count_with_status(session, JobStatus.RUNNING)
+            queued = await state_machine.count_with_status(session, JobStatus.QUEUED)
+            running = await state_machine.count_with_status(session, JobStatus.RUNNING)
             seen_after = utcnow() - WORKER_STALE_AFTER
             online = (
                 await session.exec(select(Worker).where(col(Worker.last_seen_at) >= seen_after))

@@ -42,7 +42,7 @@ from upscaler.contracts import (
 from upscaler.db.tables import Job, Model, Upload
 from upscaler.db.types import utcnow
 from upscaler.errors import APIError, FieldError
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.jobs.estimate import gpu_online
 from upscaler.jobs.service import job_not_found
 from upscaler.queueing.producer import QueueUnavailableError
@@ -111,7 +111,7 @@ async def _enqueue(context: AppContext, jobs: Sequence[Job]) -> None:
             log.warning("queue unavailable; the sweeper will enqueue %s: %s", job.job_id, error)
             return
         async with context.sessions() as session:
-            await repository.mark_enqueued(session, job.job_id)
+            await state_machine.mark_enqueued(session, job.job_id)
 
 
 async def _build_requeue(
@@ -130,7 +130,7 @@ async def _build_requeue(
     params = await _new_params(session, original, overrides)
     model = await _pick_model(session, params, overrides.model)
     return Job(
-        job_id=repository.new_job_id(),
+        job_id=state_machine.new_job_id(),
         upload_id=original.upload_id,
         owner_id=original.owner_id,
         status=JobStatus.QUEUED.value,
@@ -150,7 +150,7 @@ async def requeue(
     actor: Actor | None,
 ) -> Job:
     """A new job for the same upload; the original stays as it was."""
-    original = await repository.get_job(session, job_id)
+    original = await state_machine.get_job(session, job_id)
     if original is None:
         raise job_not_found(job_id)
     job = await _build_requeue(context, session, original, overrides)
@@ -255,11 +255,11 @@ async def cancel(
     context: AppContext, session: AsyncSession, job_id: str, *, actor: Actor | None
 ) -> Job:
     """Queued or running → canceled (a running job stops after its current tile)."""
-    job = await repository.get_job(session, job_id)
+    job = await state_machine.get_job(session, job_id)
     if job is None:
         raise job_not_found(job_id)
     previous = job.status
-    if not await repository.cancel(session, job_id):
+    if not await state_machine.cancel(session, job_id):
         raise APIError(409, "conflict", f"the job is already {job.status}")
     await context.bus.publish(
         JobEvent(job_id=job_id, status=JobStatus.CANCELED, progress=job.progress, at=utcnow())
@@ -273,7 +273,7 @@ async def cancel(
         details={"previous_status": previous},
     )
     await session.commit()
-    canceled = await repository.get_job(session, job_id)
+    canceled = await state_machine.get_job(session, job_id)
     assert canceled is not None
     return canceled
 
@@ -289,7 +289,7 @@ async def delete_artifacts(
     """Remove a finished job's result and preview from storage (and, when
     asked and no unfinished job still needs it, the original). Returns the
     storage keys removed."""
-    job = await repository.get_job(session, job_id)
+    job = await state_machine.get_job(session, job_id)
     if job is None:
         raise job_not_found(job_id)
     if not JobStatus(job.status).is_terminal:

@@ -12,7 +12,7 @@ from upscaler.contracts import JobEvent, JobStatus
 from upscaler.db.types import utcnow
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.jobs.events import job_event_stream, poll_events
 from upscaler.jobs.schemas import JobOut
 from upscaler.jobs.service import load_job, to_public
@@ -82,7 +82,7 @@ async def cancel_job(
 ) -> JobOut:
     """Cancel a queued or running job (a running one stops after its current tile)."""
     job, upload = await load_job(session, job_id)
-    if not await repository.cancel(session, job_id):
+    if not await state_machine.cancel(session, job_id):
         raise APIError(409, "conflict", f"the job is already {job.status}")
     await context.bus.publish(
         JobEvent(job_id=job_id, status=JobStatus.CANCELED, progress=job.progress, at=utcnow())

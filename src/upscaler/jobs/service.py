@@ -14,7 +14,7 @@ from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
 from upscaler.downloads.links import mint_link
 from upscaler.errors import APIError
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.jobs.estimate import job_eta
 from upscaler.jobs.schemas import JobOut, OriginalInfo, ResultInfo
 from upscaler.notifications import repository as deliveries
@@ -109,7 +109,7 @@ async def to_public(
     context: AppContext, request: Request, session: AsyncSession, job: Job, upload: Upload
 ) -> JobOut:
     status = JobStatus(job.status)
-    position = await repository.queue_position(session, job)
+    position = await state_machine.queue_position(session, job)
     estimate = None if status.is_terminal else await job_eta(session, job, upload)
     links = await artifact_links(context, request, job, upload, inline_original=False)
     result = result_url = thumbnail_url = None

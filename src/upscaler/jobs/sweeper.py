@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from upscaler.context import AppContext
 from upscaler.contracts import Queue
 from upscaler.db.types import utcnow
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.notifications import repository as notifications
 from upscaler.queueing.producer import QueueUnavailableError
 
@@ -41,12 +41,12 @@ async def sweep(context: AppContext, *, fresh_broker: bool = False) -> int:
         return 0
     async with context.sessions() as session:
         expired_before = now + timedelta(days=3650) if fresh_broker else now
-        recovered = await repository.recover_orphans(session, expired_before=expired_before)
+        recovered = await state_machine.recover_orphans(session, expired_before=expired_before)
         if recovered:
             log.warning("recovered %d orphaned running job(s): %s", len(recovered), recovered)
         if lost and not fresh_broker:
             log.warning("the broker lost its messages: enqueueing every queued job again")
-        waiting = await repository.queued_without_message(session, all_queued=lost)
+        waiting = await state_machine.queued_without_message(session, all_queued=lost)
         targets = [(job.job_id, Queue(job.queue), job.started_at is not None) for job in waiting]
     enqueued = 0
     await _resend_overdue_notifications(context, now)
@@ -59,7 +59,7 @@ async def sweep(context: AppContext, *, fresh_broker: bool = False) -> int:
                 await context.producer.forget_epoch()
             break
         async with context.sessions() as session:
-            await repository.mark_enqueued(session, job_id)
+            await state_machine.mark_enqueued(session, job_id)
         enqueued += 1
     return enqueued
 

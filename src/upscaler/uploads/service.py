@@ -13,7 +13,7 @@ from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
 from upscaler.errors import APIError, FieldError
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.jobs.estimate import MIN_SECONDS, seconds_ahead
 from upscaler.live_settings import RuntimeSettings
 from upscaler.notifications.intake import check_notification_targets
@@ -97,7 +97,7 @@ async def accept(
     )
     queue = placement.queue
     job = Job(
-        job_id=repository.new_job_id(),
+        job_id=state_machine.new_job_id(),
         upload_id=upload.id,
         status=JobStatus.QUEUED.value,
         params=form.job_params().model_dump(mode="json"),
@@ -133,7 +133,7 @@ async def accept(
         await context.storage.delete(key)
         raise unavailable("the job queue is unavailable right now; please retry shortly") from error
     async with context.sessions() as session:
-        await repository.mark_enqueued(session, job.job_id)
+        await state_machine.mark_enqueued(session, job.job_id)
     return job, estimate
 
 

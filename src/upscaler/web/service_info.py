@@ -14,7 +14,7 @@ from upscaler.catalog.service import active_models, choose_model, face_refinemen
 from upscaler.context import AppContext
 from upscaler.contracts import Denoise, Factor, JobStatus, OutputFormat, Preset
 from upscaler.deps import ContextDep
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.jobs.estimate import seconds_per_megapixel
 from upscaler.web.templating import TYPE_LABELS
 
@@ -141,8 +141,8 @@ async def build_service_info(context: AppContext) -> ServiceInfo:
                 preset_models[preset.value] = chosen.name
         default_model = choose_model(models, Preset.STANDARD)
         rate = await seconds_per_megapixel(session, default_model)
-        queued = await repository.count_with_status(session, JobStatus.QUEUED)
-        running = await repository.count_with_status(session, JobStatus.RUNNING)
+        queued = await state_machine.count_with_status(session, JobStatus.QUEUED)
+        running = await state_machine.count_with_status(session, JobStatus.RUNNING)
     notice = None
     if live.maintenance_mode:
         notice = live.maintenance_message

@@ -1,5 +1,5 @@
 import sys
 
-from upscaler_worker.export.pipeline import main
+from upscaler_worker.export.make_models import main
 
 sys.exit(main())

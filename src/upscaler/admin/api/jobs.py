@@ -10,7 +10,13 @@ from fastapi.responses import StreamingResponse
 
 from upscaler.admin import convert, schemas
 from upscaler.admin.api.common import Page, PerPage, csv_response, stamp, utc
-from upscaler.admin.jobs_query import (
+from upscaler.audit.service import record
+from upscaler.auth.deps import AdminPrincipal
+from upscaler.auth.endpoints import error
+from upscaler.contracts import JobStatus
+from upscaler.deps import ContextDep, SessionDep
+from upscaler.jobs import commands
+from upscaler.jobs.query import (
     USAGE_HEADER,
     JobFilter,
     iterate_jobs,
@@ -19,12 +25,6 @@ from upscaler.admin.jobs_query import (
     list_jobs,
     usage_row,
 )
-from upscaler.audit.service import record
-from upscaler.auth.deps import AdminPrincipal
-from upscaler.auth.endpoints import error
-from upscaler.contracts import JobStatus
-from upscaler.deps import ContextDep, SessionDep
-from upscaler.jobs import commands
 
 router = APIRouter()
 

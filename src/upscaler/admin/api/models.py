@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from upscaler.admin import convert, models_service, ncnn_upload, schemas
+from upscaler.admin import convert, schemas
 from upscaler.auth.deps import AdminPrincipal
 from upscaler.auth.endpoints import error
+from upscaler.catalog import ncnn_upload, registry
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError, FieldError
 from upscaler.uploads.receive import receive_upload
@@ -58,12 +59,12 @@ async def register_model_from_request(
         request.headers.get("content-type"),
         request.headers.get("content-length"),
         request.stream(),
-        limit=models_service.MAX_MODEL_BYTES,
+        limit=registry.MAX_MODEL_BYTES,
         spool_dir=context.settings.data_dir / "spool",
     )
     try:
         fields = received.fields
-        return await models_service.register_upload(
+        return await registry.register_upload(
             context,
             session,
             received,
@@ -114,7 +115,7 @@ async def register_ncnn_from_request(
     )
     try:
         fields = received.fields
-        return await models_service.register_ncnn_upload(
+        return await registry.register_ncnn_upload(
             context,
             session,
             received.files,
@@ -133,7 +134,7 @@ async def register_ncnn_from_request(
 @router.get("/models", response_model=list[schemas.ModelOut])
 async def get_models(session: SessionDep) -> list[schemas.ModelOut]:
     """Every model: architecture, scale, status, source, presets, default, size, notes."""
-    return [convert.model_out(m) for m in await models_service.list_models(session)]
+    return [convert.model_out(m) for m in await registry.list_models(session)]
 
 
 @router.post(
@@ -206,9 +207,7 @@ async def rescan_models(
     principal: AdminPrincipal, context: ContextDep, session: SessionDep
 ) -> schemas.RescanOut:
     """Ask a worker to register the models installed from the manifest in its model_dir."""
-    return schemas.RescanOut(
-        requested=await models_service.rescan(context, session, principal.actor)
-    )
+    return schemas.RescanOut(requested=await registry.rescan(context, session, principal.actor))
 
 
 MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -222,8 +221,8 @@ async def update_model(
     name: str, body: schemas.ModelUpdateRequest, principal: AdminPrincipal, session: SessionDep
 ) -> schemas.ModelOut:
     """Map presets to the model, rank it, route it to GPU workers, annotate it."""
-    model = await models_service.update(
-        session, name, models_service.ModelUpdate(**body.model_dump()), principal.actor
+    model = await registry.update(
+        session, name, registry.ModelUpdate(**body.model_dump()), principal.actor
     )
     return convert.model_out(model)
 
@@ -233,7 +232,7 @@ async def make_default(
     name: str, principal: AdminPrincipal, session: SessionDep
 ) -> schemas.ModelOut:
     """Make this (active) model the default; the change is kept in the history."""
-    return convert.model_out(await models_service.set_default(session, name, principal.actor))
+    return convert.model_out(await registry.set_default(session, name, principal.actor))
 
 
 @router.post("/models/{name}/promote", response_model=schemas.ModelOut, responses=MODEL_ERRORS)
@@ -241,7 +240,7 @@ async def promote_model(
     name: str, principal: AdminPrincipal, session: SessionDep
 ) -> schemas.ModelOut:
     """Put a demoted model back in service."""
-    return convert.model_out(await models_service.promote(session, name, principal.actor))
+    return convert.model_out(await registry.promote(session, name, principal.actor))
 
 
 @router.post("/models/{name}/demote", response_model=schemas.DemoteOut, responses=MODEL_ERRORS)
@@ -249,7 +248,7 @@ async def demote_model(
     name: str, principal: AdminPrincipal, session: SessionDep
 ) -> schemas.DemoteOut:
     """Take a model out of service; demoting the default restores the previous default."""
-    model, restored = await models_service.demote(session, name, principal.actor)
+    model, restored = await registry.demote(session, name, principal.actor)
     return schemas.DemoteOut(
         model=convert.model_out(model), restored_default=restored.name if restored else None
     )
@@ -265,7 +264,7 @@ async def validate_model(
     name: str, principal: AdminPrincipal, context: ContextDep, session: SessionDep
 ) -> schemas.ModelOut:
     """Have an uploaded model validated again (after an `invalid` verdict, say)."""
-    model = await models_service.revalidate(context, session, name, principal.actor)
+    model = await registry.revalidate(context, session, name, principal.actor)
     return convert.model_out(model)
 
 
@@ -274,5 +273,5 @@ async def delete_model(
     name: str, principal: AdminPrincipal, context: ContextDep, session: SessionDep
 ) -> Response:
     """Remove an uploaded model and its stored file."""
-    await models_service.delete(context, session, name, principal.actor)
+    await registry.delete(context, session, name, principal.actor)
     return Response(status_code=204)

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from upscaler.admin import convert, schemas, users_service
-from upscaler.auth import sessions
+from upscaler.admin import convert, schemas
+from upscaler.auth import accounts, sessions
 from upscaler.auth.deps import AdminPrincipal, auth_runtime
 from upscaler.auth.endpoints import error
 from upscaler.deps import ContextDep, SessionDep
@@ -20,7 +20,7 @@ async def get_users(context: ContextDep, session: SessionDep) -> list[schemas.Us
     counts = await sessions.live_counts(session, auth_runtime(context).policy)
     return [
         convert.user_out(user, counts.get(user.id or 0, 0))
-        for user in await users_service.list_users(session)
+        for user in await accounts.list_users(session)
     ]
 
 
@@ -34,7 +34,7 @@ async def create_user(
     body: schemas.UserCreate, principal: AdminPrincipal, session: SessionDep
 ) -> schemas.UserCreated:
     """Create an account; it must change its password at first login."""
-    created = await users_service.create_user(
+    created = await accounts.create_user(
         session,
         username=body.username,
         email=body.email,
@@ -59,7 +59,7 @@ async def update_user(
     user_id: int, body: schemas.UserUpdate, principal: AdminPrincipal, session: SessionDep
 ) -> schemas.UserOut:
     """Change role, activate or deactivate (ends the user's sessions), e-mail."""
-    user = await users_service.update_user(
+    user = await accounts.update_user(
         session,
         user_id,
         role=body.role,
@@ -85,7 +85,7 @@ async def force_password_reset(
     now. Optionally replace the password (given, or generated and shown once)."""
     body = body or schemas.PasswordResetRequest()
     new_password = "" if body.generate else body.new_password
-    user, generated, ended = await users_service.force_password_reset(
+    user, generated, ended = await accounts.force_password_reset(
         session, user_id, new_password=new_password, actor=principal.actor
     )
     return schemas.PasswordResetOut(
@@ -100,7 +100,7 @@ async def end_sessions(
     user_id: int, principal: AdminPrincipal, session: SessionDep
 ) -> schemas.SessionsEnded:
     """End every session and token of the user at once."""
-    ended = await users_service.end_sessions(session, user_id, actor=principal.actor)
+    ended = await accounts.end_sessions(session, user_id, actor=principal.actor)
     return schemas.SessionsEnded(sessions_ended=ended)
 
 
@@ -111,7 +111,7 @@ async def user_sessions(
     user_id: int, context: ContextDep, session: SessionDep
 ) -> list[schemas.SessionOut]:
     """The user's live sessions and tokens."""
-    user = await users_service.get_user(session, user_id)
+    user = await accounts.get_user(session, user_id)
     assert user.id is not None
     rows = await sessions.live_for_user(session, user.id, auth_runtime(context).policy)
     return [convert.session_out(row) for row in rows]
@@ -122,5 +122,5 @@ async def end_one_session(
     session_id: int, principal: AdminPrincipal, session: SessionDep
 ) -> Response:
     """End one session or token."""
-    await users_service.end_session(session, session_id, actor=principal.actor)
+    await accounts.end_session(session, session_id, actor=principal.actor)
     return Response(status_code=204)

@@ -10,16 +10,6 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
-from upscaler.admin.jobs_query import (
-    ANONYMOUS,
-    USAGE_HEADER,
-    JobFilter,
-    iterate_jobs,
-    job_detail,
-    known_models,
-    list_jobs,
-    usage_row,
-)
 from upscaler.admin.pages.forms import checked, page_number, text, when
 from upscaler.admin.rendering import partial, redirect, render
 from upscaler.audit.csvexport import stream_csv
@@ -31,6 +21,16 @@ from upscaler.db.tables import Model
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
 from upscaler.jobs import commands
+from upscaler.jobs.query import (
+    ANONYMOUS,
+    USAGE_HEADER,
+    JobFilter,
+    iterate_jobs,
+    job_detail,
+    known_models,
+    list_jobs,
+    usage_row,
+)
 from upscaler.jobs.service import job_not_found
 
 router = APIRouter(

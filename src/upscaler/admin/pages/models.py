@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from upscaler.admin import convert, models_service, ncnn_upload
+from upscaler.admin import convert
 from upscaler.admin.api.models import register_model_from_request, register_ncnn_from_request
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import partial, redirect, render
 from upscaler.auth.deps import AdminPage, admin_page_principal
+from upscaler.catalog import ncnn_upload, registry
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
 
@@ -22,13 +23,13 @@ router = APIRouter(
 
 
 async def _panel_context(session: Any) -> dict[str, Any]:
-    models = [convert.model_out(m) for m in await models_service.list_models(session)]
+    models = [convert.model_out(m) for m in await registry.list_models(session)]
     return {
         "models": models,
-        "history": await models_service.history(session),
-        "presets": models_service.PRESETS,
-        "validating": any(m.status == models_service.VALIDATING for m in models),
-        "max_model_bytes": models_service.MAX_MODEL_BYTES,
+        "history": await registry.history(session),
+        "presets": registry.PRESETS,
+        "validating": any(m.status == registry.VALIDATING for m in models),
+        "max_model_bytes": registry.MAX_MODEL_BYTES,
         "max_ncnn_bytes": ncnn_upload.limits(),
     }
 
@@ -66,7 +67,7 @@ async def _upload_answer(
         detail = "; ".join(f"{f.field}: {f.message}" for f in error.fields) or error.message
         message, kind, status = detail, "error", error.status
     else:
-        ncnn = models_service.ncnn_sources(model) is not None
+        ncnn = registry.ncnn_sources(model) is not None
         what = f" ({model.arch} x{model.scale}, from ncnn)" if ncnn else ""
         message = f"{model.name}{what} was uploaded; a worker is validating it."
         kind, status = "ok", 202
@@ -113,7 +114,7 @@ async def upload_ncnn_model(
 async def rescan(
     request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
 ) -> Response:
-    asked = await models_service.rescan(context, session, principal.actor)
+    asked = await registry.rescan(context, session, principal.actor)
     if not asked:
         return redirect(request, "/admin/models", "The queue is unavailable; try again.", "error")
     return redirect(request, "/admin/models", "A worker is registering its installed models.")
@@ -131,29 +132,29 @@ async def model_action(
     actor = principal.actor
     try:
         if action == "default":
-            await models_service.set_default(session, name, actor)
+            await registry.set_default(session, name, actor)
             message = f"{name} is now the default model."
         elif action == "demote":
-            _model, restored = await models_service.demote(session, name, actor)
+            _model, restored = await registry.demote(session, name, actor)
             message = f"{name} was demoted." + (
                 f" {restored.name} is the default again." if restored else ""
             )
         elif action == "promote":
-            await models_service.promote(session, name, actor)
+            await registry.promote(session, name, actor)
             message = f"{name} is active again."
         elif action == "validate":
-            await models_service.revalidate(context, session, name, actor)
+            await registry.revalidate(context, session, name, actor)
             message = f"{name} is being validated again."
         elif action == "delete":
-            await models_service.delete(context, session, name, actor)
+            await registry.delete(context, session, name, actor)
             message = f"{name} was removed."
         elif action == "update":
             form = await request.form()
             rank = text(form, "quality_rank", 8)
-            await models_service.update(
+            await registry.update(
                 session,
                 name,
-                models_service.ModelUpdate(
+                registry.ModelUpdate(
                     presets=[str(p) for p in form.getlist("presets")],
                     note=str(form.get("note", "")),
                     quality_rank=int(rank) if rank and rank.lstrip("-").isdigit() else None,

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from upscaler.admin import convert, models_service, settings_service
+from upscaler.admin import convert, settings_service
 from upscaler.admin.pages.forms import checked
 from upscaler.admin.rendering import human_bytes, redirect, render
 from upscaler.auth.deps import AdminPage, admin_page_principal
+from upscaler.catalog import registry
 from upscaler.catalog.service import ACTIVE, is_variant
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
@@ -42,7 +43,7 @@ async def _page(
 ) -> Response:
     models = [
         convert.model_out(m)
-        for m in await models_service.list_models(session)
+        for m in await registry.list_models(session)
         if m.status == ACTIVE and not is_variant(m)
     ]
     return render(
@@ -103,10 +104,10 @@ async def settings_submit(
     if default:
         try:
             current_default = next(
-                (m.name for m in await models_service.list_models(session) if m.is_default), None
+                (m.name for m in await registry.list_models(session) if m.is_default), None
             )
             if default != current_default:
-                await models_service.set_default(session, default, principal.actor)
+                await registry.set_default(session, default, principal.actor)
                 note = f" {default} is the default model."
         except APIError as error:
             return await _page(

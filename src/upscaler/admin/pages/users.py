@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from upscaler.admin import convert, users_service
+from upscaler.admin import convert
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import redirect, render
 from upscaler.audit import queries as audit_queries
-from upscaler.auth import sessions
+from upscaler.auth import accounts, sessions
 from upscaler.auth.deps import AdminPage, admin_page_principal, auth_runtime
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
@@ -30,8 +30,7 @@ async def users_page(
 ) -> Response:
     counts = await sessions.live_counts(session, auth_runtime(context).policy)
     users = [
-        convert.user_out(u, counts.get(u.id or 0, 0))
-        for u in await users_service.list_users(session)
+        convert.user_out(u, counts.get(u.id or 0, 0)) for u in await accounts.list_users(session)
     ]
     return render(
         request,
@@ -40,7 +39,7 @@ async def users_page(
         section="users",
         title="Users",
         users=users,
-        roles=users_service.ROLES,
+        roles=accounts.ROLES,
         created=None,
         errors={},
         form_values={},
@@ -61,7 +60,7 @@ async def create_user(
     created = None
     status = 201
     try:
-        created = await users_service.create_user(
+        created = await accounts.create_user(
             session,
             username=values["username"] or "",
             email=values["email"],
@@ -74,8 +73,7 @@ async def create_user(
         status = error.status
     counts = await sessions.live_counts(session, auth_runtime(context).policy)
     users = [
-        convert.user_out(u, counts.get(u.id or 0, 0))
-        for u in await users_service.list_users(session)
+        convert.user_out(u, counts.get(u.id or 0, 0)) for u in await accounts.list_users(session)
     ]
     return render(
         request,
@@ -85,7 +83,7 @@ async def create_user(
         section="users",
         title="Users",
         users=users,
-        roles=users_service.ROLES,
+        roles=accounts.ROLES,
         created=created,
         errors=errors,
         form_values=values if errors else {},
@@ -97,7 +95,7 @@ async def user_page(
     user_id: int, request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
 ) -> Response:
     try:
-        user = await users_service.get_user(session, user_id)
+        user = await accounts.get_user(session, user_id)
     except APIError as error:
         return render(
             request,
@@ -125,7 +123,7 @@ async def user_page(
         current_session=principal.auth.id,
         by_user=by_user,
         about_user=about_user,
-        roles=users_service.ROLES,
+        roles=accounts.ROLES,
         generated=None,
     )
 
@@ -136,7 +134,7 @@ async def update_user(
 ) -> Response:
     form = await request.form()
     try:
-        await users_service.update_user(
+        await accounts.update_user(
             session,
             user_id,
             role=text(form, "role", 16),
@@ -159,7 +157,7 @@ async def force_reset(
     if replace == "generate":
         new_password = ""
     try:
-        user, generated, ended = await users_service.force_password_reset(
+        user, generated, ended = await accounts.force_password_reset(
             session, user_id, new_password=new_password, actor=principal.actor
         )
     except APIError as error:
@@ -187,7 +185,7 @@ async def force_reset(
             current_session=principal.auth.id,
             by_user=by_user,
             about_user=await audit_queries.for_entity(session, "user", str(user_id), limit=20),
-            roles=users_service.ROLES,
+            roles=accounts.ROLES,
             generated=generated,
             flash={"kind": "ok", "text": message},
         )
@@ -199,7 +197,7 @@ async def end_sessions(
     user_id: int, request: Request, principal: AdminPage, session: SessionDep
 ) -> Response:
     try:
-        ended = await users_service.end_sessions(session, user_id, actor=principal.actor)
+        ended = await accounts.end_sessions(session, user_id, actor=principal.actor)
     except APIError as error:
         return redirect(request, "/admin/users", _detail(error), "error")
     if user_id == principal.user_id:
@@ -212,7 +210,7 @@ async def end_session(
     session_id: int, request: Request, principal: AdminPage, session: SessionDep
 ) -> Response:
     try:
-        row = await users_service.end_session(session, session_id, actor=principal.actor)
+        row = await accounts.end_session(session, session_id, actor=principal.actor)
     except APIError as error:
         return redirect(request, "/admin/users", _detail(error), "error")
     if session_id == principal.auth.id:

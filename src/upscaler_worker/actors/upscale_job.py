@@ -23,11 +23,12 @@ from upscaler.catalog.service import get_model, resolve_model
 from upscaler.contracts import Denoise, JobParams, JobStatus, Queue
 from upscaler.db.tables import Job, Model, Upload
 from upscaler.db.types import utcnow
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.jobs.cost import job_timeout_seconds, macs_per_pixel
 from upscaler.jobs.estimate import model_costs
 from upscaler.storage import ObjectNotFoundError, new_key
-from upscaler_worker import notify, throughput
+from upscaler_worker import throughput
+from upscaler_worker.actors import notifications
 from upscaler_worker.context import WorkerContext
 from upscaler_worker.errors import JobCanceledError, PermanentJobError, WorkerStoppingError
 from upscaler_worker.inference import (
@@ -122,7 +123,7 @@ class TileMonitor:
     async def _report(self, percent: int) -> None:
         ctx = self.ctx
         async with ctx.sessions() as session:
-            held = await repository.set_progress(
+            held = await state_machine.set_progress(
                 session, self.job_id, ctx.worker_id, percent, LEASE_SECONDS
             )
         if not held:
@@ -135,7 +136,7 @@ class TileMonitor:
         while not self.lost.is_set():
             await asyncio.sleep(LEASE_RENEW_SECONDS)
             async with self.ctx.sessions() as session:
-                if not await repository.renew_lease(
+                if not await state_machine.renew_lease(
                     session, self.job_id, self.ctx.worker_id, LEASE_SECONDS
                 ):
                     self.lost.set()
@@ -149,13 +150,13 @@ async def process(
     if (await ctx.live.get()).queue_paused:
         # An admin paused the queue: leave the job queued and look again later.
         async with ctx.sessions() as session:
-            job = await repository.get_job(session, job_id)
+            job = await state_machine.get_job(session, job_id)
         if job is not None and job.status == JobStatus.QUEUED:
             await ctx.producer.enqueue(job_id, Queue(job.queue), delay_ms=PAUSED_RECHECK_MS)
         return
     async with ctx.sessions() as session:
-        job = await repository.claim(session, job_id, ctx.worker_id, LEASE_SECONDS)
-        current = None if job is not None else await repository.get_job(session, job_id)
+        job = await state_machine.claim(session, job_id, ctx.worker_id, LEASE_SECONDS)
+        current = None if job is not None else await state_machine.get_job(session, job_id)
     if job is None:
         if current is not None and current.status == JobStatus.RUNNING and current.lease_expires_at:
             # Held by a worker whose lease is still live. This message may be
@@ -233,15 +234,15 @@ async def _record_speed(ctx: WorkerContext, model: Model, result: UpscaleResult)
 async def _fail(ctx: WorkerContext, job_id: str, message: str) -> None:
     log.warning("job %s failed: %s", job_id, message)
     async with ctx.sessions() as session:
-        failed = await repository.fail(session, job_id, ctx.worker_id, message)
+        failed = await state_machine.fail(session, job_id, ctx.worker_id, message)
     if failed:
         await ctx.publish(job_id, JobStatus.FAILED, 0, message=message)
-        await notify.announce(ctx, job_id)  # never raises
+        await notifications.announce(ctx, job_id)  # never raises
 
 
 async def _hand_back(ctx: WorkerContext, job_id: str, note: str) -> None:
     async with ctx.sessions() as session:
-        if await repository.release(session, job_id, ctx.worker_id, note):
+        if await state_machine.release(session, job_id, ctx.worker_id, note):
             await ctx.publish(job_id, JobStatus.QUEUED, 0, message=note)
 
 
@@ -256,7 +257,7 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
     runner = await runners.get(choice.model)
     ctx.provider = runner.provider
     async with ctx.sessions() as session:
-        await repository.record_run_details(
+        await state_machine.record_run_details(
             session, job.job_id, ctx.worker_id, model=choice.model.name, provider=runner.provider
         )
 
@@ -318,7 +319,7 @@ async def _store_and_complete(
         "seconds": round(time.monotonic() - started, 3),
     }
     async with ctx.sessions() as session:
-        completed = await repository.complete(
+        completed = await state_machine.complete(
             session,
             job.job_id,
             ctx.worker_id,
@@ -340,4 +341,4 @@ async def _store_and_complete(
     log.info("job %s completed in %.1f s", job.job_id, time.monotonic() - started)
     await _record_speed(ctx, choice.model, result)
     await ctx.publish(job.job_id, JobStatus.COMPLETED, 100)
-    await notify.announce(ctx, job.job_id)  # never raises
+    await notifications.announce(ctx, job.job_id)  # never raises

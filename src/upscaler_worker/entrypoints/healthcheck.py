@@ -1,5 +1,5 @@
 """Container healthcheck for a worker: healthy while a worker process on this
-host has sent a heartbeat recently (`python -m upscaler_worker.healthcheck`)."""
+host has sent a heartbeat recently (`python -m upscaler_worker.entrypoints.healthcheck`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m upscaler_worker.export.pipeline [--only NAME]... [--model-dir DIR]
+    python -m upscaler_worker.export.make_models [--only NAME]... [--model-dir DIR]
         [--mirror URL] [--manifest PATH] [--force] [--exporter torchscript|dynamo]
         [--no-denoise-variants] [--list]
 

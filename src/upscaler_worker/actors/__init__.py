@@ -10,7 +10,8 @@ import dramatiq
 from dramatiq.middleware import CurrentMessage
 
 from upscaler.contracts import PROCESS_JOB_ACTOR, Queue
-from upscaler_worker import model_admin, notify, pipeline
+from upscaler_worker.actors import models as model_actors
+from upscaler_worker.actors import notifications, upscale_job
 from upscaler_worker.context import ContextHolder
 from upscaler_worker.runners import RunnerCache
 
@@ -28,8 +29,8 @@ def retries_so_far() -> int:
 def register_actors(
     broker: dramatiq.Broker, holder: ContextHolder, runners: RunnerCache
 ) -> dramatiq.Actor[Any, Any]:
-    model_admin.register(broker, holder, runners)  # validate_model, sync_models
-    notify.register(broker, holder)  # notify_job, on the notifications queue
+    model_actors.register(broker, holder, runners)  # validate_model, sync_models
+    notifications.register(broker, holder)  # notify_job, on the notifications queue
 
     # One actor serves every queue: the message's queue picks the pool, its
     # actor name picks this function.
@@ -45,6 +46,6 @@ def register_actors(
     async def process_job(job_id: str) -> None:
         ctx = await holder.get()
         allowed = (await ctx.live.get()).job_max_retries  # an admin may change it at run time
-        await pipeline.process(ctx, runners, job_id, can_retry=retries_so_far() < allowed)
+        await upscale_job.process(ctx, runners, job_id, can_retry=retries_so_far() < allowed)
 
     return process_job

@@ -5,7 +5,7 @@ notes.
 The API never opens a model with a runtime: an uploaded file is size-limited,
 stored under `models/...`, and its row waits in status "validating" until a
 worker has loaded it with ONNX Runtime and probed it
-(`upscaler_worker.model_admin`). An ncnn model (.param + .bin) is read at once
+(`upscaler_worker.actors.models`). An ncnn model (.param + .bin) is read at once
 with the pure-numpy reader, so a layer we cannot map, weights that do not fit
 or a graph that is not an upscaler are refused before anything is stored; the
 worker then converts it to ONNX, proves the conversion and stores the ONNX
@@ -25,9 +25,9 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from upscaler.admin.ncnn_upload import BIN_FIELD, PARAM_FIELD, ReceivedFile, check_names, judge
 from upscaler.admin.queueing import send
 from upscaler.audit.service import Actor, add
+from upscaler.catalog.ncnn_upload import BIN_FIELD, PARAM_FIELD, ReceivedFile, check_names, judge
 from upscaler.catalog.service import ACTIVE, all_models, get_model, is_variant, queue_for
 from upscaler.context import AppContext
 from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, Preset, Queue

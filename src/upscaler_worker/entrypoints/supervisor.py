@@ -20,8 +20,8 @@ from types import FrameType
 
 from upscaler.config import get_settings
 from upscaler.logs import configure_logging
+from upscaler_worker.entrypoints.process import STOP_SIGNALS, parse_queues
 from upscaler_worker.inference.runtime import physical_cores
-from upscaler_worker.process import STOP_SIGNALS, parse_queues
 
 log = logging.getLogger("upscaler_worker.supervisor")
 
@@ -57,7 +57,7 @@ class Child:
 
 def child_command(queues: str, threads: int, inference_threads: int) -> list[str]:
     return [
-        sys.executable, "-m", "upscaler_worker.process",
+        sys.executable, "-m", "upscaler_worker.entrypoints.process",
         "--queues", queues, "--threads", str(threads),
         "--inference-threads", str(inference_threads),
     ]  # fmt: skip

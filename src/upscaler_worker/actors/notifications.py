@@ -33,7 +33,7 @@ from upscaler.config import Settings
 from upscaler.contracts import NOTIFICATIONS_QUEUE, NOTIFY_JOB_ACTOR
 from upscaler.db.tables import Job, NotificationDelivery, Upload
 from upscaler.db.types import utcnow
-from upscaler.jobs import repository as jobs
+from upscaler.jobs import state_machine as jobs
 from upscaler.notifications import repository as deliveries
 from upscaler.notifications.mail import PermanentMailError, SMTPConfig, render, send
 from upscaler.notifications.payload import (

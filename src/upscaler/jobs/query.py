@@ -17,7 +17,7 @@ from upscaler.audit.queries import AuditEntry, for_entity, usernames
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, NotificationDelivery, Upload, User
-from upscaler.jobs import repository
+from upscaler.jobs import state_machine
 from upscaler.jobs.service import PREVIEWABLE, artifact_links, job_not_found
 from upscaler.notifications import repository as deliveries
 
@@ -108,7 +108,7 @@ async def list_jobs(
 
 async def job_row(session: AsyncSession, job_id: str) -> JobRow:
     """One job as the list shows it."""
-    job = await repository.get_job(session, job_id)
+    job = await state_machine.get_job(session, job_id)
     upload = await session.get(Upload, job.upload_id) if job is not None else None
     if job is None or upload is None:
         raise job_not_found(job_id)
@@ -214,7 +214,7 @@ class JobDetail:
 async def job_detail(
     context: AppContext, request: Request, session: AsyncSession, job_id: str
 ) -> JobDetail:
-    job = await repository.get_job(session, job_id)
+    job = await state_machine.get_job(session, job_id)
     upload = await session.get(Upload, job.upload_id) if job is not None else None
     if job is None or upload is None:
         raise job_not_found(job_id)
@@ -234,7 +234,7 @@ async def job_detail(
         job=job,
         upload=upload,
         owner=owner,
-        queue_position=await repository.queue_position(session, job),
+        queue_position=await state_machine.queue_position(session, job),
         original_url=links.original_url,
         original_previewable=upload.mime_type in PREVIEWABLE,
         result_url=links.result_url,

@@ -1,0 +1,2 @@
+"""The worker's commands: the supervisor (upscaler-worker), one worker process,
+the one-process service (upscaler-standalone) and the container health check."""
