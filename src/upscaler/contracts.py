@@ -61,6 +61,21 @@ class JobStatus(StrEnum):
 TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED})
 
 
+class ModelStatus(StrEnum):
+    """A model row's status (the `models.status` column holds these values).
+
+    Only ACTIVE models are offered to jobs. An admin demotes and promotes;
+    an uploaded model waits in VALIDATING until a worker has checked it and
+    then becomes ACTIVE or INVALID (`status_reason` says why).
+    """
+
+    ACTIVE = "active"
+    DEMOTED = "demoted"
+    MISSING = "missing"
+    VALIDATING = "validating"
+    INVALID = "invalid"
+
+
 class Factor(StrEnum):
     X2 = "2x"
     X4 = "4x"

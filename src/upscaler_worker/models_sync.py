@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.contracts import ModelStatus
 from upscaler.db.tables import Model
 from upscaler.db.types import utcnow
 from upscaler_worker.export.macs import architecture_macs
@@ -90,8 +91,8 @@ async def register_installed(session: AsyncSession, installed: Sequence[Installe
         row.size_bytes = item.onnx_size_bytes
         row.default_params = _default_params(item)
         row.details = dict(row.details) | cost_details(item) | provenance(item)
-        if row.status == "missing":
-            row.status = "active"
+        if row.status == ModelStatus.MISSING:
+            row.status = ModelStatus.ACTIVE
         row.updated_at = utcnow()
         session.add(row)
     await session.commit()

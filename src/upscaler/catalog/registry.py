@@ -28,9 +28,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from upscaler.admin.queueing import send
 from upscaler.audit.service import Actor, add
 from upscaler.catalog.ncnn_upload import BIN_FIELD, PARAM_FIELD, ReceivedFile, check_names, judge
-from upscaler.catalog.service import ACTIVE, all_models, get_model, is_variant, queue_for
+from upscaler.catalog.service import all_models, get_model, is_variant, queue_for
 from upscaler.context import AppContext
-from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, Preset, Queue
+from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, ModelStatus, Preset, Queue
 from upscaler.db.tables import Model, ModelDefaultChange
 from upscaler.db.types import utcnow
 from upscaler.errors import APIError, FieldError
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 #: The largest ONNX file an admin may upload (Real-ESRGAN x4plus is ~67 MB).
 MAX_MODEL_BYTES = 1024 * 1024 * 1024
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-DEMOTED, VALIDATING, INVALID = "demoted", "validating", "invalid"
 UPLOADED = "uploaded"
 #: details["format"] of an uploaded ncnn model; details["ncnn"] holds its sources.
 NCNN = "ncnn"
@@ -156,7 +155,7 @@ async def register_upload(
         gpu_required=gpu_required,
         presets=wanted,
         quality_rank=quality_rank,
-        status=VALIDATING,
+        status=ModelStatus.VALIDATING,
         sha256=received.sha256,
         size_bytes=received.size_bytes,
         note=note or None,
@@ -249,7 +248,7 @@ async def register_ncnn_upload(
             gpu_required=gpu_required,
             presets=wanted,
             quality_rank=quality_rank,
-            status=VALIDATING,
+            status=ModelStatus.VALIDATING,
             size_bytes=param.size_bytes + weights.size_bytes,
             note=note.strip()[:5000] if note and note.strip() else None,
             source=UPLOADED,
@@ -299,9 +298,9 @@ async def revalidate(context: AppContext, session: AsyncSession, name: str, acto
     model = await _require(session, name)
     if model.source != UPLOADED or not (model.storage_key or ncnn_sources(model)):
         raise APIError(409, "conflict", "only uploaded models are validated by a worker")
-    if model.status == ACTIVE and model.is_default:
+    if model.status == ModelStatus.ACTIVE and model.is_default:
         raise APIError(409, "conflict", "make another model the default first")
-    model.status = VALIDATING
+    model.status = ModelStatus.VALIDATING
     model.status_reason = None
     model.is_default = False
     model.updated_at = utcnow()
@@ -313,7 +312,7 @@ async def revalidate(context: AppContext, session: AsyncSession, name: str, acto
 
 
 async def _active_bases(session: AsyncSession) -> list[Model]:
-    rows = (await session.exec(select(Model).where(Model.status == ACTIVE))).all()
+    rows = (await session.exec(select(Model).where(Model.status == ModelStatus.ACTIVE))).all()
     return [m for m in rows if not is_variant(m)]
 
 
@@ -337,7 +336,7 @@ async def _make_default(
 
 async def set_default(session: AsyncSession, name: str, actor: Actor) -> Model:
     model = await _require(session, name)
-    if model.status != ACTIVE or is_variant(model):
+    if model.status != ModelStatus.ACTIVE or is_variant(model):
         raise APIError(409, "conflict", f"{name!r} is {model.status}: promote it first")
     previous = next((m.name for m in await _active_bases(session) if m.is_default), None)
     if previous == name:
@@ -366,7 +365,11 @@ async def _previous_default(session: AsyncSession, leaving: str) -> Model | None
             continue
         seen.add(change.model_name)
         candidate = await get_model(session, change.model_name)
-        if candidate is not None and candidate.status == ACTIVE and not is_variant(candidate):
+        if (
+            candidate is not None
+            and candidate.status == ModelStatus.ACTIVE
+            and not is_variant(candidate)
+        ):
             return candidate
     return None
 
@@ -375,7 +378,7 @@ async def demote(session: AsyncSession, name: str, actor: Actor) -> tuple[Model,
     """Take a model out of service. Demoting the default brings back the
     previous default. Returns the model and the restored default, if any."""
     model = await _require(session, name)
-    if model.status != ACTIVE:
+    if model.status != ModelStatus.ACTIVE:
         raise APIError(409, "conflict", f"{name!r} is {model.status}, not active")
     bases = await _active_bases(session)
     if not is_variant(model) and [m.name for m in bases] == [name]:
@@ -390,7 +393,7 @@ async def demote(session: AsyncSession, name: str, actor: Actor) -> tuple[Model,
         restored = await _previous_default(session, name)
         if restored is not None:
             await _make_default(session, restored, actor, "restored")
-    model.status = DEMOTED
+    model.status = ModelStatus.DEMOTED
     model.updated_at = utcnow()
     session.add(model)
     add(
@@ -407,11 +410,11 @@ async def demote(session: AsyncSession, name: str, actor: Actor) -> tuple[Model,
 
 async def promote(session: AsyncSession, name: str, actor: Actor) -> Model:
     model = await _require(session, name)
-    if model.status != DEMOTED:
+    if model.status != ModelStatus.DEMOTED:
         raise APIError(
             409, "conflict", f"{name!r} is {model.status}; only a demoted model can be promoted"
         )
-    model.status = ACTIVE
+    model.status = ModelStatus.ACTIVE
     model.updated_at = utcnow()
     session.add(model)
     add(session, actor, "model.promote", entity_type="model", entity_id=name)
@@ -455,7 +458,9 @@ async def delete(context: AppContext, session: AsyncSession, name: str, actor: A
         raise APIError(409, "conflict", "installed models are removed from the workers, not here")
     if model.is_default:
         raise APIError(409, "conflict", "make another model the default first")
-    if model.status == ACTIVE and [m.name for m in await _active_bases(session)] == [name]:
+    if model.status == ModelStatus.ACTIVE and [m.name for m in await _active_bases(session)] == [
+        name
+    ]:
         raise APIError(409, "conflict", "this is the last active model")
     key = model.storage_key
     keys = [key] if key else []

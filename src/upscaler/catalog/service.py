@@ -13,11 +13,9 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from upscaler.contracts import Preset, Queue
+from upscaler.contracts import ModelStatus, Preset, Queue
 from upscaler.db.tables import Model
 from upscaler.jobs.cost import is_heavy
-
-ACTIVE = "active"
 
 
 def is_variant(model: Model) -> bool:
@@ -27,7 +25,7 @@ def is_variant(model: Model) -> bool:
 async def active_models(session: AsyncSession) -> Sequence[Model]:
     statement = (
         select(Model)
-        .where(Model.status == ACTIVE)
+        .where(Model.status == ModelStatus.ACTIVE)
         .order_by(col(Model.is_default).desc(), col(Model.quality_rank).desc(), col(Model.name))
     )
     return (await session.exec(statement)).all()
@@ -74,5 +72,7 @@ FACE_MODEL_TYPE = "face"
 
 
 async def face_refinement_available(session: AsyncSession) -> bool:
-    statement = select(Model).where(Model.status == ACTIVE, Model.type == FACE_MODEL_TYPE)
+    statement = select(Model).where(
+        Model.status == ModelStatus.ACTIVE, Model.type == FACE_MODEL_TYPE
+    )
     return (await session.exec(statement)).first() is not None

@@ -21,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.audit.service import Actor, add
 from upscaler.catalog.service import (
-    ACTIVE,
     face_refinement_available,
     get_model,
     is_variant,
@@ -35,6 +34,7 @@ from upscaler.contracts import (
     JobEvent,
     JobParams,
     JobStatus,
+    ModelStatus,
     OutputFormat,
     Preset,
     Queue,
@@ -81,7 +81,7 @@ def _invalid(message: str, field: str) -> APIError:
 async def _pick_model(session: AsyncSession, params: JobParams, pinned: str | None) -> Model:
     if pinned:
         model = await get_model(session, pinned)
-        if model is None or model.status != ACTIVE or is_variant(model):
+        if model is None or model.status != ModelStatus.ACTIVE or is_variant(model):
             raise _invalid(f"{pinned!r} is not an active model", "model")
         return model
     model = await resolve_model(session, params.preset)

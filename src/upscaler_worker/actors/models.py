@@ -39,7 +39,7 @@ import numpy as np
 from upscaler.catalog.ncnn_format import NcnnFormatError, load_ncnn
 from upscaler.catalog.ncnn_recognise import recognise
 from upscaler.catalog.service import get_model
-from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, Queue
+from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, ModelStatus, Queue
 from upscaler.db.tables import Model
 from upscaler.db.types import utcnow
 from upscaler.storage import new_key
@@ -52,7 +52,6 @@ from upscaler_worker.runners import RunnerCache
 
 log = logging.getLogger(__name__)
 
-VALIDATING, ACTIVE, INVALID = "validating", "active", "invalid"
 SCALES = (1, 2, 3, 4, 8)
 #: Probe sizes tried in turn (some networks need multiples of 4 or 8).
 PROBE_SIDES = (32, 64)
@@ -220,9 +219,9 @@ async def validate(ctx: WorkerContext, runners: RunnerCache, name: str) -> str:
     """Validate one uploaded model; returns its new status."""
     async with ctx.sessions() as session:
         model = await get_model(session, name)
-    if model is None or model.status != VALIDATING:
+    if model is None or model.status != ModelStatus.VALIDATING:
         log.info("model %s is not waiting for validation; nothing to do", name)
-        return model.status if model else "missing"
+        return model.status if model else ModelStatus.MISSING
     if model.details.get("format") == NCNN:
         return await validate_ncnn(ctx, runners, model)
     path = runners.path_of(model)
@@ -237,29 +236,29 @@ async def validate(ctx: WorkerContext, runners: RunnerCache, name: str) -> str:
     except ModelRejectedError as error:
         path.unlink(missing_ok=True)
         log.warning("model %s is invalid: %s", name, error)
-        await _set(ctx, name, status=INVALID, status_reason=str(error))
-        return INVALID
+        await _set(ctx, name, status=ModelStatus.INVALID, status_reason=str(error))
+        return ModelStatus.INVALID
     except Exception as error:  # storage or database trouble: say so, do not guess
         path.unlink(missing_ok=True)
         log.exception("validating model %s failed", name)
         await _set(
             ctx,
             name,
-            status=INVALID,
+            status=ModelStatus.INVALID,
             status_reason=f"validation could not finish ({type(error).__name__}: {error})"[:500],
         )
-        return INVALID
+        return ModelStatus.INVALID
     details = dict(model.details) | inspection.as_details() | {"validated_at": utcnow().isoformat()}
     await _set(
         ctx,
         name,
-        status=ACTIVE,
+        status=ModelStatus.ACTIVE,
         scale=inspection.scale,
         status_reason=f"validated by {ctx.worker_id}",
         details=details,
     )
     log.info("model %s validated: x%d", name, inspection.scale)
-    return ACTIVE
+    return ModelStatus.ACTIVE
 
 
 NCNN = "ncnn"
@@ -432,7 +431,7 @@ async def validate_ncnn(ctx: WorkerContext, runners: RunnerCache, model: Model) 
             updated = await _set(
                 ctx,
                 name,
-                status=ACTIVE,
+                status=ModelStatus.ACTIVE,
                 arch=installed.arch,
                 scale=converted.inspection.scale,
                 artifact_path=artifact,
@@ -457,8 +456,8 @@ async def validate_ncnn(ctx: WorkerContext, runners: RunnerCache, model: Model) 
             await asyncio.to_thread(path.unlink, True)
         if stored_key is not None:
             await ctx.storage.delete(stored_key)
-        await _set(ctx, name, status=INVALID, status_reason=reason)
-        return INVALID
+        await _set(ctx, name, status=ModelStatus.INVALID, status_reason=reason)
+        return ModelStatus.INVALID
     # A model validated again replaces its earlier ONNX file.
     old_key, old_path = previous
     if old_key and old_key != stored_key:
@@ -467,7 +466,7 @@ async def validate_ncnn(ctx: WorkerContext, runners: RunnerCache, model: Model) 
         await asyncio.to_thread(old_path.unlink, True)
         await asyncio.to_thread(old_path.with_suffix(".fp16.onnx").unlink, True)
     log.info("ncnn model %s converted and validated: x%d", name, converted.inspection.scale)
-    return ACTIVE
+    return ModelStatus.ACTIVE
 
 
 def make_fetcher(holder: ContextHolder) -> Any:

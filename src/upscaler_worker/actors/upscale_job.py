@@ -20,7 +20,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.catalog.service import get_model, resolve_model
-from upscaler.contracts import Denoise, JobParams, JobStatus, Queue
+from upscaler.contracts import Denoise, JobParams, JobStatus, ModelStatus, Queue
 from upscaler.db.tables import Job, Model, Upload
 from upscaler.db.types import utcnow
 from upscaler.jobs import state_machine
@@ -65,7 +65,7 @@ class ModelChoice:
 async def choose_model(ctx: WorkerContext, job: Job, params: JobParams) -> ModelChoice:
     async with ctx.sessions() as session:
         model = await get_model(session, job.model) if job.model else None
-        if model is None or model.status != "active":
+        if model is None or model.status != ModelStatus.ACTIVE:
             model = await resolve_model(session, params.preset)
         if model is None:
             raise PermanentJobError("no upscaling model is installed")
@@ -81,7 +81,7 @@ async def choose_model(ctx: WorkerContext, job: Job, params: JobParams) -> Model
 
 
 async def _variants(session: AsyncSession, base: str) -> list[Model]:
-    rows = (await session.exec(select(Model).where(Model.status == "active"))).all()
+    rows = (await session.exec(select(Model).where(Model.status == ModelStatus.ACTIVE))).all()
     return [m for m in rows if m.default_params.get("variant_of") == base]
 
 

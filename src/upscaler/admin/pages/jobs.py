@@ -15,8 +15,8 @@ from upscaler.admin.rendering import partial, redirect, render
 from upscaler.audit.csvexport import stream_csv
 from upscaler.audit.service import record
 from upscaler.auth.deps import AdminPage, admin_page_principal
-from upscaler.catalog.service import ACTIVE, is_variant
-from upscaler.contracts import Denoise, Factor, JobStatus, OutputFormat, Preset
+from upscaler.catalog.service import is_variant
+from upscaler.contracts import Denoise, Factor, JobStatus, ModelStatus, OutputFormat, Preset
 from upscaler.db.tables import Model
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
@@ -61,7 +61,9 @@ def _raw_query(request: Request) -> dict[str, Any]:
 
 async def _active_models(session: Any) -> list[Model]:
     rows = (
-        await session.exec(select(Model).where(Model.status == ACTIVE).order_by(col(Model.name)))
+        await session.exec(
+            select(Model).where(Model.status == ModelStatus.ACTIVE).order_by(col(Model.name))
+        )
     ).all()
     return [m for m in rows if not is_variant(m)]
 

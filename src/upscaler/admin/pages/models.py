@@ -14,6 +14,7 @@ from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import partial, redirect, render
 from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.catalog import ncnn_upload, registry
+from upscaler.contracts import ModelStatus
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
 
@@ -28,7 +29,7 @@ async def _panel_context(session: Any) -> dict[str, Any]:
         "models": models,
         "history": await registry.history(session),
         "presets": registry.PRESETS,
-        "validating": any(m.status == registry.VALIDATING for m in models),
+        "validating": any(m.status == ModelStatus.VALIDATING for m in models),
         "max_model_bytes": registry.MAX_MODEL_BYTES,
         "max_ncnn_bytes": ncnn_upload.limits(),
     }

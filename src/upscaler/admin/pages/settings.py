@@ -13,7 +13,8 @@ from upscaler.admin.pages.forms import checked
 from upscaler.admin.rendering import human_bytes, redirect, render
 from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.catalog import registry
-from upscaler.catalog.service import ACTIVE, is_variant
+from upscaler.catalog.service import is_variant
+from upscaler.contracts import ModelStatus
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
 from upscaler.live_settings import KNOWN_MIMES, TTL_SECONDS, RuntimeSettings
@@ -44,7 +45,7 @@ async def _page(
     models = [
         convert.model_out(m)
         for m in await registry.list_models(session)
-        if m.status == ACTIVE and not is_variant(m)
+        if m.status == ModelStatus.ACTIVE and not is_variant(m)
     ]
     return render(
         request,
