@@ -14,7 +14,9 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.admin.support import ADMIN_PASSWORD, admin_token, browser_login
 from tests.helpers import IMAGES, SHARED, embedded_server, make_settings, upload, wait_for_job
+from upscaler.config import DEFAULT_SEED_USER
 
 pytestmark = [pytest.mark.export, pytest.mark.slow]
 
@@ -78,6 +80,14 @@ def test_preset_photo_runs_x4plus_and_matches_the_ncnn_runtime(
         assert job["model"] == X4PLUS and job.get("model_reason") is None
         result = client.get(job["result_url"])
         assert result.status_code == 200
+        # The admin's models page says where each model came from and how it was proven.
+        admin_token(client)
+        browser_login(client, DEFAULT_SEED_USER, ADMIN_PASSWORD)
+        page = client.get("/admin/models").text
+        row = page[page.index(f'data-model="{X4PLUS}"') :]
+        row = row[: row.index("</tr>")]
+        assert "(ncnn)" in row and "fp16-rounded weights" in row, row
+        assert "dB against the ncnn runtime" in row and "17.90 M MAC/px" in row, row
     ours = cv2.imdecode(np.frombuffer(result.content, np.uint8), cv2.IMREAD_COLOR)
     assert ours.shape == (160, 192, 3)
 
