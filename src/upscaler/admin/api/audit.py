@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.admin import convert, schemas
-from upscaler.admin.api.common import Page, PerPage, csv_response, stamp, utc
+from upscaler.admin.api.common import Page, PerPage, utc
 from upscaler.audit import queries as audit_queries
-from upscaler.audit.service import record
+from upscaler.audit.csvexport import csv_download
+from upscaler.audit.service import Actor, record
 from upscaler.auth.deps import AdminPrincipal
+from upscaler.context import AppContext
 from upscaler.deps import ContextDep, SessionDep
 
 router = APIRouter()
@@ -89,16 +93,23 @@ async def export_audit(
     where: AuditFilterDep, principal: AdminPrincipal, context: ContextDep, session: SessionDep
 ) -> StreamingResponse:
     """The matching audit rows as CSV, oldest first."""
+    return await audit_export(context, session, principal.actor, where)
+
+
+async def audit_export(
+    context: AppContext, session: AsyncSession, actor: Actor, where: audit_queries.AuditFilter
+) -> StreamingResponse:
+    """The matching audit rows as CSV, oldest first, the export itself
+    recorded: the export of this API and of the audit page."""
     await record(
         session,
-        principal.actor,
+        actor,
         "audit.export",
         details={k: v for k, v in vars(where).items() if v is not None},
     )
 
-    async def rows() -> Any:
-        async with context.sessions() as reader:
-            async for entry in audit_queries.iterate(reader, where):
-                yield audit_row(entry)
+    async def rows(reader: AsyncSession) -> AsyncIterator[list[Any]]:
+        async for entry in audit_queries.iterate(reader, where):
+            yield audit_row(entry)
 
-    return csv_response(rows(), AUDIT_HEADER, f"audit-{stamp()}.csv")
+    return csv_download(context.sessions, AUDIT_HEADER, rows, "audit")

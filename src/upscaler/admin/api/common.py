@@ -1,5 +1,5 @@
 """What every admin API module shares: the auth errors it documents, pagination
-parameters, UTC handling and CSV downloads."""
+parameters and UTC handling (CSV downloads: `upscaler.audit.csvexport`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from fastapi.responses import StreamingResponse
 
-from upscaler.audit.csvexport import stream_csv
 from upscaler.auth.endpoints import error
 
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -30,18 +28,3 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def csv_response(rows: Any, header: tuple[str, ...], filename: str) -> StreamingResponse:
-    return StreamingResponse(
-        stream_csv(header, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def stamp() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.admin import convert, schemas
-from upscaler.admin.api.common import Page, PerPage, csv_response, stamp, utc
-from upscaler.audit.service import record
+from upscaler.admin.api.common import Page, PerPage, utc
+from upscaler.audit.csvexport import csv_download
+from upscaler.audit.service import Actor, record
 from upscaler.auth.deps import AdminPrincipal
 from upscaler.auth.endpoints import error
+from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.jobs import commands
@@ -70,14 +74,21 @@ async def export_jobs(
     where: JobFilterDep, principal: AdminPrincipal, context: ContextDep, session: SessionDep
 ) -> StreamingResponse:
     """Usage export: every matching job as CSV (the same filters as the list)."""
-    await record(session, principal.actor, "usage.export", details=where.as_query())
+    return await usage_export(context, session, principal.actor, where)
 
-    async def rows() -> Any:
-        async with context.sessions() as reader:
-            async for row in iterate_jobs(reader, where):
-                yield usage_row(row)
 
-    return csv_response(rows(), USAGE_HEADER, f"usage-{stamp()}.csv")
+async def usage_export(
+    context: AppContext, session: AsyncSession, actor: Actor, where: JobFilter
+) -> StreamingResponse:
+    """The usage report (every matching job, oldest first) as CSV, recorded in
+    the audit log: the export of this API and of the jobs page."""
+    await record(session, actor, "usage.export", details=where.as_query())
+
+    async def rows(reader: AsyncSession) -> AsyncIterator[list[Any]]:
+        async for row in iterate_jobs(reader, where):
+            yield usage_row(row)
+
+    return csv_download(context.sessions, USAGE_HEADER, rows, "usage")
 
 
 @router.post(

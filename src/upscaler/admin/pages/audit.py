@@ -8,12 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
-from upscaler.admin.api.audit import AUDIT_HEADER, audit_row
+from upscaler.admin.api.audit import audit_export
 from upscaler.admin.pages.forms import page_number, text, when
 from upscaler.admin.rendering import partial, render
 from upscaler.audit import queries as audit_queries
-from upscaler.audit.csvexport import stream_csv
-from upscaler.audit.service import record
 from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.deps import ContextDep, SessionDep
 
@@ -71,24 +69,4 @@ async def audit_page(request: Request, principal: AdminPage, session: SessionDep
 async def export(
     request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
 ) -> StreamingResponse:
-    where = filter_from(request)
-    await record(
-        session,
-        principal.actor,
-        "audit.export",
-        details={k: v for k, v in vars(where).items() if v is not None},
-    )
-
-    async def rows() -> Any:
-        async with context.sessions() as reader:
-            async for entry in audit_queries.iterate(reader, where):
-                yield audit_row(entry)
-
-    return StreamingResponse(
-        stream_csv(AUDIT_HEADER, rows()),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="audit.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return await audit_export(context, session, principal.actor, filter_from(request))

@@ -10,10 +10,9 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
+from upscaler.admin.api.jobs import usage_export
 from upscaler.admin.pages.forms import checked, page_number, text, when
 from upscaler.admin.rendering import partial, redirect, render
-from upscaler.audit.csvexport import stream_csv
-from upscaler.audit.service import record
 from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.catalog.service import is_variant
 from upscaler.contracts import Denoise, Factor, JobStatus, ModelStatus, OutputFormat, Preset
@@ -23,13 +22,10 @@ from upscaler.errors import APIError
 from upscaler.jobs import commands
 from upscaler.jobs.query import (
     ANONYMOUS,
-    USAGE_HEADER,
     JobFilter,
-    iterate_jobs,
     job_detail,
     known_models,
     list_jobs,
-    usage_row,
 )
 from upscaler.jobs.service import job_not_found
 
@@ -102,22 +98,7 @@ async def jobs_page(request: Request, principal: AdminPage, session: SessionDep)
 async def export_usage(
     request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
 ) -> StreamingResponse:
-    where = filter_from(request)
-    await record(session, principal.actor, "usage.export", details=where.as_query())
-
-    async def rows() -> Any:
-        async with context.sessions() as reader:
-            async for row in iterate_jobs(reader, where):
-                yield usage_row(row)
-
-    return StreamingResponse(
-        stream_csv(USAGE_HEADER, rows()),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="usage.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return await usage_export(context, session, principal.actor, filter_from(request))
 
 
 @router.post("/jobs/requeue-by-model")
