@@ -29,6 +29,7 @@ from upscaler.downloads.endpoints import router as downloads_router
 from upscaler.errors import install_error_handlers
 from upscaler.events.bus import EventBus
 from upscaler.health.endpoints import router as health_router
+from upscaler.jobs.endpoints import result_router as job_result_router
 from upscaler.jobs.endpoints import router as jobs_router
 from upscaler.jobs.retention import RetentionSweeper
 from upscaler.jobs.sweeper import Sweeper
@@ -127,6 +128,7 @@ def create_app(
         uploads_router,
         jobs_router,
         downloads_router,
+        job_result_router,
         health_router,
         service_info_router,
         pages_router,

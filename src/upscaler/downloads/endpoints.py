@@ -1,4 +1,5 @@
-"""The endpoint behind every signed link, and redirects that mint them."""
+"""The endpoint behind every signed link, and the redirect that mints one for an
+original upload (a job's result has its own under `upscaler.jobs.endpoints`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
-from upscaler.contracts import JobStatus
 from upscaler.db.tables import Upload
 from upscaler.deps import ContextDep, SessionDep
+from upscaler.downloads.request_links import signed_url
 from upscaler.errors import APIError
-from upscaler.jobs.service import load_job, result_filename, signed_url
 from upscaler.security.signing import DownloadGrant, InvalidLinkError
 from upscaler.storage import ObjectNotFoundError
 
@@ -59,24 +59,6 @@ async def download(token: str, context: ContextDep) -> StreamingResponse:
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-@router.get(
-    "/jobs/{job_id}/result",
-    status_code=307,
-    responses={404: {"description": "No such job"}, 409: {"description": "Not completed"}},
-)
-async def job_result(
-    job_id: str, request: Request, context: ContextDep, session: SessionDep
-) -> RedirectResponse:
-    """Redirect to a freshly signed link to the job's result."""
-    job, upload = await load_job(session, job_id)
-    if job.status != JobStatus.COMPLETED or not job.result_storage_key:
-        raise APIError(409, "conflict", f"the job is {job.status}, not completed")
-    grant = DownloadGrant(
-        job.result_storage_key, result_filename(job, upload), job.result_mime_type or "image/png"
-    )
-    return RedirectResponse(await signed_url(context, request, grant), status_code=307)
 
 
 @router.get(

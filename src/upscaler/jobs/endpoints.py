@@ -1,4 +1,4 @@
-"""Public job API: status, live events, cancel."""
+"""Public job API: status, live events, cancel, and the redirect to the result."""
 
 from __future__ import annotations
 
@@ -6,18 +6,23 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 
 from upscaler.contracts import JobEvent, JobStatus
 from upscaler.db.types import utcnow
 from upscaler.deps import ContextDep, SessionDep
+from upscaler.downloads.links import result_filename
+from upscaler.downloads.request_links import signed_url
 from upscaler.errors import APIError
 from upscaler.jobs import state_machine
 from upscaler.jobs.events import job_event_stream, poll_events
 from upscaler.jobs.schemas import JobOut
 from upscaler.jobs.service import load_job, to_public
+from upscaler.security.signing import DownloadGrant
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+#: The result's redirect mints a signed link: it is documented with the downloads.
+result_router = APIRouter(prefix="/api/v1/jobs", tags=["downloads"])
 log = logging.getLogger(__name__)
 
 JOB_ERRORS: dict[int | str, dict[str, str]] = {404: {"description": "No such job"}}
@@ -89,3 +94,21 @@ async def cancel_job(
     )
     job, upload = await load_job(session, job_id)
     return await to_public(context, request, session, job, upload)
+
+
+@result_router.get(
+    "/{job_id}/result",
+    status_code=307,
+    responses={404: {"description": "No such job"}, 409: {"description": "Not completed"}},
+)
+async def job_result(
+    job_id: str, request: Request, context: ContextDep, session: SessionDep
+) -> RedirectResponse:
+    """Redirect to a freshly signed link to the job's result."""
+    job, upload = await load_job(session, job_id)
+    if job.status != JobStatus.COMPLETED or not job.result_storage_key:
+        raise APIError(409, "conflict", f"the job is {job.status}, not completed")
+    grant = DownloadGrant(
+        job.result_storage_key, result_filename(job, upload), job.result_mime_type or "image/png"
+    )
+    return RedirectResponse(await signed_url(context, request, grant), status_code=307)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from fastapi import Request
 from sqlmodel import col, select
@@ -12,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
-from upscaler.downloads.links import mint_link
+from upscaler.downloads.links import result_filename
+from upscaler.downloads.request_links import base_url, signed_url
 from upscaler.errors import APIError
 from upscaler.jobs import state_machine
 from upscaler.jobs.estimate import job_eta
@@ -38,23 +38,6 @@ async def load_job(session: AsyncSession, job_id: str) -> tuple[Job, Upload]:
     if row is None:
         raise job_not_found(job_id)
     return row[0], row[1]
-
-
-def result_filename(job: Job, upload: Upload) -> str:
-    stem = PurePosixPath(upload.original_filename or "image").stem or "image"
-    extension = PurePosixPath(job.result_storage_key or "").suffix or ".png"
-    factor = str(job.params.get("factor", ""))
-    return f"{stem}-upscaled-{factor}{extension}" if factor else f"{stem}-upscaled{extension}"
-
-
-def base_url(context: AppContext, request: Request) -> str:
-    return (context.settings.public_base_url or str(request.base_url)).rstrip("/")
-
-
-async def signed_url(context: AppContext, request: Request, grant: DownloadGrant) -> str:
-    return await mint_link(
-        context.settings, context.storage, context.signer, base_url(context, request), grant
-    )
 
 
 #: Types a browser shows inline (TIFF it does not): these originals are served

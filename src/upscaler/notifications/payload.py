@@ -17,8 +17,7 @@ from upscaler.config import Settings
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
 from upscaler.db.types import utcnow
-from upscaler.downloads.links import mint_link
-from upscaler.jobs.service import result_filename
+from upscaler.downloads.links import mint_link, result_filename
 from upscaler.security.signing import DownloadGrant, DownloadSigner
 from upscaler.storage.base import Storage
 
@@ -51,7 +50,7 @@ def job_page_url(settings: Settings, job_id: str) -> str:
 
 class LinkMaker:
     """Signed download links outside a request (the worker's side of
-    `upscaler.jobs.service.signed_url`)."""
+    `upscaler.downloads.request_links.signed_url`)."""
 
     def __init__(self, settings: Settings, storage: Storage) -> None:
         self.settings = settings

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
 from upscaler.deps import ContextDep
-from upscaler.jobs.service import base_url
+from upscaler.downloads.request_links import base_url
 from upscaler.uploads import service
 from upscaler.uploads.schemas import UploadAccepted
 
