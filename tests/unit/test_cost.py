@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from upscaler.catalog.cost import UNKNOWN_MACS_PER_PIXEL, is_heavy, macs_per_pixel
 from upscaler.contracts import Queue
 from upscaler.db.tables import Model
 from upscaler.jobs.cost import (
     DEFAULT_MACS_PER_SECOND,
     FIXED_OVERHEAD_SECONDS,
-    UNKNOWN_MACS_PER_PIXEL,
     PoolSpeed,
     WorkerSpeed,
-    is_heavy,
     job_timeout_seconds,
-    macs_per_pixel,
 )
 from upscaler_worker.inference.installed import InstalledModel
 from upscaler_worker.models_sync import cost_details

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.catalog.cost import is_heavy
 from upscaler.contracts import ModelStatus, Preset, Queue
 from upscaler.db.tables import Model
-from upscaler.jobs.cost import is_heavy
 
 
 def is_variant(model: Model) -> bool:

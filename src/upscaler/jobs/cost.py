@@ -1,7 +1,8 @@
 """How long a model takes on an image, from what it costs and how fast workers run it.
 
 A model's cost is its multiply-accumulates per input pixel (from its
-architecture, recorded in the models table by the worker that installed it).
+architecture, recorded in the models table by the worker that installed it;
+read by `upscaler.catalog.cost`).
 A worker's speed is what it measured on the jobs it ran: input pixels per
 second per model. A worker that has not run a model yet is assumed to reach
 the same MAC/s on it as on the models it has run; a pool none of whose
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
+from upscaler.catalog.cost import UNKNOWN_MACS_PER_PIXEL
 from upscaler.contracts import Queue
 from upscaler.db.tables import Model
 
@@ -28,12 +30,6 @@ from upscaler.db.tables import Model
 #: that is too long only delays nothing, one that is too short admits a job
 #: that then times out. The first completed job replaces it.
 DEFAULT_MACS_PER_SECOND: Mapping[Queue, float] = {Queue.CPU: 15e9, Queue.GPU: 500e9}
-#: The cost assumed for a model whose architecture is unknown: as heavy as
-#: the heaviest official network (RealESRGAN_x4plus, ~17.9 M).
-UNKNOWN_MACS_PER_PIXEL = 18e6
-#: Above this a model is "heavy" and prefers the GPU pool when one is online:
-#: the RRDBNet models (4.4-17.9 M at x4) are, the compact ones (0.6-1.2 M) are not.
-HEAVY_MACS_PER_PIXEL = 3e6
 CPU_PROVIDER = "CPUExecutionProvider"
 #: Per job whatever its size: claim, download, model load, store, notify.
 FIXED_OVERHEAD_SECONDS = 2.0
@@ -41,19 +37,6 @@ FIXED_OVERHEAD_SECONDS = 2.0
 #: floor, at most the configured job_timeout_seconds.
 TIMEOUT_FLOOR_SECONDS = 60.0
 TIMEOUT_MARGIN = 4.0
-
-
-def macs_per_pixel(model: Model) -> float:
-    value = model.details.get("macs_per_pixel")
-    if isinstance(value, (int, float)) and value > 0:
-        return float(value)
-    return UNKNOWN_MACS_PER_PIXEL
-
-
-def is_heavy(model: Model) -> bool:
-    if model.details.get("gpu_recommended"):
-        return True
-    return macs_per_pixel(model) > HEAVY_MACS_PER_PIXEL
 
 
 def base_name(model: Model) -> str:

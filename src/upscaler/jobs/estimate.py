@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.catalog.cost import macs_per_pixel
 from upscaler.catalog.service import active_models, is_variant, queue_for
 from upscaler.contracts import JobStatus, Queue
 from upscaler.db.tables import Job, Model, Upload, Worker
@@ -23,7 +24,6 @@ from upscaler.jobs.cost import (
     PoolSpeed,
     WorkerSpeed,
     default_macs_per_second,
-    macs_per_pixel,
     measured_rates,
 )
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.catalog.cost import macs_per_pixel
 from upscaler.catalog.service import active_models, is_variant, preset_candidates, queue_for
 from upscaler.contracts import Preset, Queue
 from upscaler.db.tables import Model, Worker
 from upscaler.errors import APIError, FieldError
-from upscaler.jobs.cost import PoolSpeed, macs_per_pixel
+from upscaler.jobs.cost import PoolSpeed
 from upscaler.jobs.estimate import has_gpu, online_workers, pool_of
 
 CODE = "over_time_limit"

@@ -19,12 +19,13 @@ from pathlib import Path
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.catalog.cost import macs_per_pixel
 from upscaler.catalog.service import get_model, resolve_model
 from upscaler.contracts import Denoise, JobParams, JobStatus, ModelStatus, Queue
 from upscaler.db.tables import Job, Model, Upload
 from upscaler.db.types import utcnow
 from upscaler.jobs import state_machine
-from upscaler.jobs.cost import job_timeout_seconds, macs_per_pixel
+from upscaler.jobs.cost import job_timeout_seconds
 from upscaler.jobs.estimate import model_costs
 from upscaler.storage import ObjectNotFoundError, new_key
 from upscaler_worker import throughput
