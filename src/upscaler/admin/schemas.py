@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from upscaler.admin.datefilter import Since, Until
 from upscaler.contracts import JobStatus
 from upscaler.jobs.commands import RequeueOverrides
 
@@ -148,8 +149,8 @@ class BulkRequeueRequest(BaseModel):
 
     model: str = Field(max_length=128, description="Requeue the jobs this model produced")
     statuses: list[JobStatus] = Field(default_factory=lambda: [JobStatus.COMPLETED], min_length=1)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Since | None = None
+    until: Until | None = None
     use_model: str | None = Field(
         default=None, description="Run them with this model (default: what the preset picks now)"
     )

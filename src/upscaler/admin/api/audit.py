@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -11,7 +10,8 @@ from fastapi.responses import StreamingResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.admin import convert, schemas
-from upscaler.admin.api.common import Page, PerPage, utc
+from upscaler.admin.api.common import SINCE_HELP, UNTIL_HELP, Page, PerPage
+from upscaler.admin.datefilter import Since, Until
 from upscaler.audit import queries as audit_queries
 from upscaler.audit.csvexport import csv_download
 from upscaler.audit.service import Actor, record
@@ -29,8 +29,8 @@ def audit_filter(
     ] = None,
     entity_type: Annotated[str | None, Query(max_length=32)] = None,
     entity_id: Annotated[str | None, Query(max_length=128)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[Since | None, Query(description=SINCE_HELP)] = None,
+    until: Annotated[Until | None, Query(description=UNTIL_HELP)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> audit_queries.AuditFilter:
     return audit_queries.AuditFilter(
@@ -38,8 +38,8 @@ def audit_filter(
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
-        since=utc(since),
-        until=utc(until),
+        since=since,
+        until=until,
         q=q,
     )
 

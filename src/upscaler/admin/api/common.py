@@ -1,9 +1,9 @@
 """What every admin API module shares: the auth errors it documents, pagination
-parameters and UTC handling (CSV downloads: `upscaler.audit.csvexport`)."""
+parameters and the help of the time filters (their parsing:
+`upscaler.admin.datefilter`; CSV downloads: `upscaler.audit.csvexport`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -22,9 +22,5 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=200)]
 
-
-def utc(value: datetime | None) -> datetime | None:
-    """Timestamps without a zone are taken as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+SINCE_HELP = "at or after (ISO 8601, UTC unless zoned); a bare date: from that day's start"
+UNTIL_HELP = "before (ISO 8601, UTC unless zoned); a bare date: through the end of that day"

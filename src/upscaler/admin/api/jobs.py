@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -11,7 +10,8 @@ from fastapi.responses import StreamingResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.admin import convert, schemas
-from upscaler.admin.api.common import Page, PerPage, utc
+from upscaler.admin.api.common import SINCE_HELP, UNTIL_HELP, Page, PerPage
+from upscaler.admin.datefilter import Since, Until
 from upscaler.audit.csvexport import csv_download
 from upscaler.audit.service import Actor, record
 from upscaler.auth.deps import AdminPrincipal
@@ -39,15 +39,13 @@ def job_filter(
     owner: Annotated[
         str | None, Query(max_length=64, description="a username, or `anonymous`")
     ] = None,
-    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    since: Annotated[Since | None, Query(description=SINCE_HELP)] = None,
+    until: Annotated[Until | None, Query(description=UNTIL_HELP)] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="job id, file name, error or worker")
     ] = None,
 ) -> JobFilter:
-    return JobFilter(
-        status=status_, model=model, owner=owner, since=utc(since), until=utc(until), q=q
-    )
+    return JobFilter(status=status_, model=model, owner=owner, since=since, until=until, q=q)
 
 
 JobFilterDep = Annotated[JobFilter, Depends(job_filter)]
@@ -113,8 +111,8 @@ async def requeue_by_model(
         commands.RequeueOverrides(model=body.use_model),
         actor=principal.actor,
         statuses=body.statuses,
-        since=utc(body.since),
-        until=utc(body.until),
+        since=body.since,
+        until=body.until,
         include_already_requeued=body.include_already_requeued,
     )
     return schemas.BulkRequeueOut(

@@ -9,7 +9,8 @@ from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
 from upscaler.admin.api.audit import audit_export
-from upscaler.admin.pages.forms import page_number, text, when
+from upscaler.admin.datefilter import bound
+from upscaler.admin.pages.forms import page_number, text
 from upscaler.admin.rendering import partial, render
 from upscaler.audit import queries as audit_queries
 from upscaler.auth.deps import AdminPage, admin_page_principal
@@ -30,8 +31,8 @@ def filter_from(request: Request) -> audit_queries.AuditFilter:
         action=text(query, "action", 64),
         entity_type=text(query, "entity_type", 32),
         entity_id=text(query, "entity_id", 128),
-        since=when(text(query, "since", 32)),
-        until=when(text(query, "until", 32), end_of_day=True),
+        since=bound(text(query, "since", 32)),
+        until=bound(text(query, "until", 32), until=True),
         q=text(query, "q", 200),
     )
 

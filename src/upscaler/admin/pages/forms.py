@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-
 from starlette.datastructures import FormData, QueryParams
 
 
@@ -13,23 +11,6 @@ def text(source: FormData | QueryParams, name: str, limit: int = 200) -> str | N
         return None
     value = value.strip()
     return value[:limit] or None
-
-
-def when(value: str | None, *, end_of_day: bool = False) -> datetime | None:
-    """`2026-11-21` (a whole day, UTC) or `2026-11-21T13:45` (UTC); None if
-    empty or not a date. `end_of_day` makes a bare date exclusive-inclusive:
-    the moment after that day ends."""
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def page_number(source: QueryParams) -> int:

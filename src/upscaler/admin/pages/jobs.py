@@ -11,7 +11,8 @@ from sqlmodel import col, select
 from starlette.responses import RedirectResponse, Response
 
 from upscaler.admin.api.jobs import usage_export
-from upscaler.admin.pages.forms import checked, page_number, text, when
+from upscaler.admin.datefilter import bound
+from upscaler.admin.pages.forms import checked, page_number, text
 from upscaler.admin.rendering import partial, redirect, render
 from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.catalog.service import is_variant
@@ -43,8 +44,8 @@ def filter_from(request: Request) -> JobFilter:
         status=JobStatus(status) if status in set(JobStatus) else None,
         model=text(query, "model", 128),
         owner=text(query, "owner", 64),
-        since=when(text(query, "since", 32)),
-        until=when(text(query, "until", 32), end_of_day=True),
+        since=bound(text(query, "since", 32)),
+        until=bound(text(query, "until", 32), until=True),
         q=text(query, "q", 200),
     )
 
@@ -118,8 +119,8 @@ async def requeue_by_model(
             commands.RequeueOverrides(model=text(form, "use_model", 128)),
             actor=principal.actor,
             statuses=statuses or [JobStatus.COMPLETED],
-            since=when(text(form, "since", 32)),
-            until=when(text(form, "until", 32), end_of_day=True),
+            since=bound(text(form, "since", 32)),
+            until=bound(text(form, "until", 32), until=True),
             include_already_requeued=checked(form, "include_already_requeued"),
         )
     except APIError as error:
