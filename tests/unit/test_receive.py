@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from upscaler.errors import APIError
-from upscaler.uploads.receive import receive_upload
+from upscaler.receive import receive_upload
 
 BOUNDARY = "----testboundary"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"

@@ -2,7 +2,7 @@
 it at once.
 
 The body is streamed part by part (python-multipart's low-level parser, as
-`upscaler.uploads.receive` does for images): each file goes straight to disk,
+`upscaler.receive` does for images): each file goes straight to disk,
 hashed on the way, and the request is refused with 413 the moment a file
 passes its limit. The files are then read with the pure-numpy ncnn reader and
 recogniser (`upscaler.catalog.ncnn_*`): a layer we cannot map, weights that do

@@ -25,7 +25,6 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from upscaler.admin.queueing import send
 from upscaler.audit.service import Actor, add
 from upscaler.catalog.ncnn_upload import BIN_FIELD, PARAM_FIELD, ReceivedFile, check_names, judge
 from upscaler.catalog.service import all_models, get_model, is_variant, queue_for
@@ -34,9 +33,10 @@ from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, ModelSta
 from upscaler.db.tables import Model, ModelDefaultChange
 from upscaler.db.types import utcnow
 from upscaler.errors import APIError, FieldError
+from upscaler.queueing.messages import send
 from upscaler.queueing.producer import QueueUnavailableError
+from upscaler.receive import ReceivedUpload
 from upscaler.storage import new_key
-from upscaler.uploads.receive import ReceivedUpload
 
 log = logging.getLogger(__name__)
 

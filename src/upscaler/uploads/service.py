@@ -18,9 +18,9 @@ from upscaler.jobs.estimate import MIN_SECONDS, seconds_ahead
 from upscaler.live_settings import RuntimeSettings
 from upscaler.notifications.intake import check_notification_targets
 from upscaler.queueing.producer import QueueUnavailableError
+from upscaler.receive import ReceivedUpload, receive_upload
 from upscaler.storage import new_key
 from upscaler.uploads.admission import place_upload
-from upscaler.uploads.receive import ReceivedUpload, receive_upload
 from upscaler.uploads.schemas import UploadForm
 from upscaler.uploads.validation import EXTENSION_BY_KIND, ImageInfo, inspect_image
 

@@ -13,7 +13,7 @@ from upscaler.auth.endpoints import error
 from upscaler.catalog import ncnn_upload, registry
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError, FieldError
-from upscaler.uploads.receive import receive_upload
+from upscaler.receive import receive_upload
 
 router = APIRouter()
 
