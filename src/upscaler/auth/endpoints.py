@@ -13,11 +13,10 @@ from upscaler.admin.schemas import (
     PasswordChangeRequest,
     TokenOut,
 )
-from upscaler.audit.service import record
 from upscaler.auth import sessions
-from upscaler.auth.cookies import clear_session_cookie, set_session_cookie
+from upscaler.auth.cookies import set_session_cookie
 from upscaler.auth.deps import UserPrincipal, auth_runtime, client_ip
-from upscaler.auth.service import change_password, sign_in
+from upscaler.auth.service import change_password, sign_in, sign_out
 from upscaler.auth.tokens import csrf_token_for
 from upscaler.deps import ContextDep, SessionDep
 
@@ -87,19 +86,8 @@ async def login(
 )
 async def logout(principal: UserPrincipal, context: ContextDep, session: SessionDep) -> Response:
     """End this session or token at once."""
-    assert principal.auth.id is not None
-    await sessions.revoke(session, principal.auth.id, "signed out")
-    await record(
-        session,
-        principal.actor,
-        "auth.logout",
-        entity_type="user",
-        entity_id=principal.user_id,
-        details={"via": principal.via},
-    )
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    if principal.via == "cookie":
-        clear_session_cookie(response, auth_runtime(context).policy)
+    await sign_out(session, principal, response, auth_runtime(context).policy)
     return response
 
 

@@ -7,12 +7,15 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.responses import Response
 
 from upscaler.audit.service import Actor, add, record
 from upscaler.auth import sessions
+from upscaler.auth.cookies import clear_session_cookie
 from upscaler.auth.policy import AuthPolicy
 from upscaler.auth.throttle import LoginThrottle
 from upscaler.config import DEFAULT_SEED_PASS
@@ -20,6 +23,9 @@ from upscaler.db.tables import User
 from upscaler.db.types import utcnow
 from upscaler.errors import APIError, FieldError
 from upscaler.security.passwords import hash_password, verify_password
+
+if TYPE_CHECKING:
+    from upscaler.auth.deps import Principal
 
 log = logging.getLogger(__name__)
 
@@ -181,3 +187,25 @@ async def change_password(
     )
     await session.commit()
     return await sessions.revoke_all(session, user.id, "password changed", keep=keep_session)
+
+
+async def sign_out(
+    session: AsyncSession, principal: Principal | None, response: Response, policy: AuthPolicy
+) -> None:
+    """Sign out: end the principal's session or token at once, record it, and
+    clear the session cookie on `response` (a bearer token has none to clear;
+    without a principal a stale cookie is cleared all the same). The one
+    logout of `POST /api/v1/auth/logout` and `POST /admin/logout`."""
+    if principal is not None:
+        assert principal.auth.id is not None
+        await sessions.revoke(session, principal.auth.id, "signed out")
+        await record(
+            session,
+            principal.actor,
+            "auth.logout",
+            entity_type="user",
+            entity_id=principal.user_id,
+            details={"via": principal.via},
+        )
+    if principal is None or principal.via == "cookie":
+        clear_session_cookie(response, policy)

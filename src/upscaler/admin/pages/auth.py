@@ -8,9 +8,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from upscaler.admin.rendering import error_page, redirect, render
-from upscaler.audit.service import record
 from upscaler.auth import sessions
-from upscaler.auth.cookies import clear_session_cookie, set_login_csrf_cookie, set_session_cookie
+from upscaler.auth.cookies import set_login_csrf_cookie, set_session_cookie
 from upscaler.auth.deps import (
     OptionalPrincipal,
     PageResponse,
@@ -22,7 +21,7 @@ from upscaler.auth.deps import (
     safe_next,
 )
 from upscaler.auth.policy import LOGIN_CSRF_COOKIE
-from upscaler.auth.service import change_password, sign_in
+from upscaler.auth.service import change_password, sign_in, sign_out
 from upscaler.auth.tokens import same
 from upscaler.db.tables import User
 from upscaler.deps import ContextDep, SessionDep
@@ -122,18 +121,8 @@ async def logout(
             await check_csrf(request, principal)
         except APIError as error:
             return error_page(request, 403, "Request refused", error.message, principal=principal)
-        assert principal.auth.id is not None
-        await sessions.revoke(session, principal.auth.id, "signed out")
-        await record(
-            session,
-            principal.actor,
-            "auth.logout",
-            entity_type="user",
-            entity_id=principal.user_id,
-            details={"via": principal.via},
-        )
     response = redirect(request, "/admin/login", "You are signed out.")
-    clear_session_cookie(response, auth_runtime(context).policy)
+    await sign_out(session, principal, response, auth_runtime(context).policy)
     return response
 
 
