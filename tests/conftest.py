@@ -1,4 +1,7 @@
-"""Shared fixtures: real services, a real model, real servers.
+"""Fixtures shared by more than one test folder: real services, a real model,
+real servers. A fixture that one folder alone uses lives in that folder's
+conftest.py; helpers (plain functions and classes) live in tests/helpers.py
+or a folder's support.py, never in a conftest.py or a test module.
 
 - PostgreSQL and Redis are the machine's own (DATABASE_URL / REDIS_URL, with
   the local defaults); each test run makes a fresh PostgreSQL database.
@@ -8,26 +11,30 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests.admin.support import AdminServer, admin_token, start_admin_server
 from tests.helpers import (
     MODEL_MIRROR,
-    POSTGRES_URL,
     REDIS_URL,
     TEST_MODEL,
     LiveServer,
     MotoS3,
+    RedisServer,
     embedded_server,
     flush_redis_namespace,
+    fresh_postgres_database,
     make_settings,
 )
+from upscaler.db.engine import make_engine, make_sessionmaker
+from upscaler.db.migrate import upgrade_to_head
 
 # -- the model ---------------------------------------------------------------
 
@@ -49,37 +56,37 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # -- databases ---------------------------------------------------------------
 
 
-def _admin_url(url: str) -> str:
-    return url.rsplit("/", 1)[0] + "/postgres"
-
-
-@contextlib.contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """A new, empty database on the machine's PostgreSQL server, dropped after."""
-    import asyncpg
-
-    name = f"upscaler_test_{secrets.token_hex(4)}"
-    admin = _admin_url(POSTGRES_URL)
-
-    async def execute(sql: str) -> None:
-        connection = await asyncpg.connect(admin)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """One fresh PostgreSQL database for the session."""
     with fresh_postgres_database() as url:
         yield url
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database at the latest schema, once per backend: SQLite (a file) and
+    the machine's PostgreSQL; a test that asks for it runs on both."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    upgrade_to_head(url)
+    return url
+
+
+@pytest.fixture
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(migrated_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine)
 
 
 # -- services: S3 and Redis ---------------------------------------------------
@@ -102,6 +109,14 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, which it may stop and restart."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
 # -- servers -----------------------------------------------------------------
 
 
@@ -111,6 +126,26 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterato
     settings = make_settings(tmp_path_factory.mktemp("data"), model_dir)
     with embedded_server(settings) as live:
         yield live
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServer]:
+    """A server with the seeded admin and no worker (jobs stay where tests put them)."""
+    server, live = start_admin_server(tmp_path_factory.mktemp("admin"))
+    with live:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def admin_client(admin_server: AdminServer) -> Iterator[httpx.Client]:
+    with admin_server.client() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def token(admin_server: AdminServer, admin_client: httpx.Client) -> str:
+    """A bearer token of the seeded admin, its password changed."""
+    return admin_token(admin_client)
 
 
 # -- the browser ---------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 import uvicorn
 
 from upscaler.app import create_app
@@ -26,8 +30,13 @@ from upscaler.queueing.broker import build_broker
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = (REPO_ROOT / ".." / "shared").resolve()
 IMAGES = SHARED / "images"
-MODEL_MIRROR = f"file://{SHARED / 'models'}"
-TEST_MODEL = "realesr-animevideov3"
+#: The official model files (.pth, ncnn .param/.bin), as `make models` fetches them.
+MIRROR = SHARED / "models"
+MODEL_MIRROR = MIRROR.as_uri()
+#: The one official model whose real weights are on the mirror.
+ANIME = "realesr-animevideov3"
+#: The model the service tests run.
+TEST_MODEL = ANIME
 #: Small tiles so that even small test images report progress several times.
 TEST_TILE_SIZE = 64
 
@@ -272,8 +281,6 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 def flush_redis_namespace(url: str) -> None:
     """Forget the broker's keys from earlier runs (only ours: the upscaler namespace)."""
-    import redis
-
     client = redis.Redis.from_url(url)
     try:
         keys = list(client.scan_iter("upscaler*")) + list(client.scan_iter("LIMITS*"))
@@ -413,3 +420,60 @@ def threads_blocking(pid: int, signum: int) -> dict[int, bool]:
                     mask = int(line.split()[1], 16)
                     blocking[int(status.parent.name)] = bool(mask >> (signum - 1) & 1)
     return blocking
+
+
+def _admin_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+@contextlib.contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the machine's PostgreSQL server, dropped after."""
+    import asyncpg
+
+    name = f"upscaler_test_{secrets.token_hex(4)}"
+    admin = _admin_url(POSTGRES_URL)
+
+    async def execute(sql: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class RedisServer:
+    """A private redis-server (Debian's, already on the machine), so a test can
+    stop and restart it without disturbing anything else."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisServer:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.ConnectionError):
+                if redis.Redis.from_url(self.url).ping():
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.conftest import fresh_postgres_database
+from tests.helpers import fresh_postgres_database
 from upscaler.audit.queries import AuditFilter, search
 from upscaler.audit.service import Actor, record
 from upscaler.auth import sessions

@@ -1,5 +1,5 @@
 """The public pages in Debian's Chromium: a server whose jobs report
-progress often (small tiles), and helpers the browser tests share."""
+progress often (small tiles), and a phone-sized page."""
 
 from __future__ import annotations
 
@@ -9,18 +9,13 @@ from typing import Any
 
 import pytest
 
+from tests.browser.support import PHONE
 from tests.helpers import (
-    REPO_ROOT,
     TEST_TILE_SIZE,
     LiveServer,
     embedded_server,
     make_settings,
 )
-
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -48,35 +43,3 @@ def phone(chromium: Any) -> Iterator[Any]:
     page.console_errors = errors
     yield page
     context.close()
-
-
-def screenshot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Serious and critical WCAG findings of axe-core (from npm), injected
-    through the DevTools protocol, which the page's CSP does not govern."""
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(AXE.read_text())
-    results = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {
-                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
-                                                'best-practice']},
-                resultTypes: ['violations'],
-            });
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-        }"""
-    )
-    return [v for v in results if v["impact"] in ("serious", "critical")]
-
-
-def csp_errors(page: Any) -> list[str]:
-    return [e for e in page.console_errors if "Content Security Policy" in e]

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, csp_errors, screenshot
+from tests.browser.support import DESKTOP, PHONE, axe_violations, csp_errors, screenshot
 from tests.helpers import IMAGES, LiveServer, upload, wait_for_job
 from tests.web.live import live_settings
 

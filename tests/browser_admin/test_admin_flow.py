@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, csp_errors, screenshot
+from tests.browser.support import axe_violations, csp_errors, screenshot
 from tests.helpers import IMAGES, TEST_MODEL, LiveServer, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -1,36 +1,22 @@
-"""A migrated database per backend: SQLite (a file) and the machine's PostgreSQL."""
+"""The application context on a migrated database (both backends), for the
+tests of the sweeper and of retention."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from upscaler.db.engine import make_engine, make_sessionmaker
-from upscaler.db.migrate import upgrade_to_head
-
-
-@pytest.fixture(
-    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    upgrade_to_head(url)
-    return url
+from tests.helpers import make_settings
+from upscaler.context import AppContext
+from upscaler.events.bus import InProcessEventBus
+from upscaler.queueing.broker import build_broker
 
 
 @pytest.fixture
-async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(migrated_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return make_sessionmaker(engine)
+async def context(migrated_url: str, tmp_path: Path) -> AsyncIterator[AppContext]:
+    settings = make_settings(tmp_path, tmp_path, database_url=migrated_url)
+    built = AppContext.create(settings, build_broker(settings), InProcessEventBus())
+    yield built
+    await built.close()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.conftest import fresh_postgres_database
+from tests.helpers import fresh_postgres_database
 from upscaler.contracts import Denoise, JobParams, Preset
 from upscaler.db.engine import make_engine, make_sessionmaker
 from upscaler.db.migrate import upgrade_to_head

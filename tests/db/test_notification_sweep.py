@@ -3,30 +3,15 @@ sweeper (on SQLite and PostgreSQL), once, and not again while it is fresh."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from tests.db.test_job_states import make_job
-from tests.helpers import make_settings
+from tests.db.support import make_job
 from upscaler.context import AppContext
 from upscaler.contracts import NOTIFICATIONS_QUEUE
 from upscaler.db.types import utcnow
-from upscaler.events.bus import InProcessEventBus
 from upscaler.jobs.sweeper import NOTIFICATION_GRACE, sweep
 from upscaler.notifications import repository as deliveries
 from upscaler.notifications.repository import NotificationKind
-from upscaler.queueing.broker import build_broker
-
-
-@pytest.fixture
-async def context(migrated_url: str, tmp_path: Path) -> AsyncIterator[AppContext]:
-    settings = make_settings(tmp_path, tmp_path, database_url=migrated_url)
-    built = AppContext.create(settings, build_broker(settings), InProcessEventBus())
-    yield built
-    await built.close()
 
 
 def queued_notifications(context: AppContext) -> list[tuple[str, ...]]:

@@ -3,30 +3,16 @@ leaves the rows (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
-from tests.helpers import make_settings
 from upscaler.context import AppContext
 from upscaler.db.tables import AuditLog, Job, Upload, Worker
 from upscaler.db.types import utcnow
-from upscaler.events.bus import InProcessEventBus
 from upscaler.jobs import state_machine
 from upscaler.jobs.retention import purge_expired
-from upscaler.queueing.broker import build_broker
 from upscaler.storage import new_key
-
-
-@pytest.fixture
-async def context(migrated_url: str, tmp_path: Path) -> AsyncIterator[AppContext]:
-    settings = make_settings(tmp_path, tmp_path, database_url=migrated_url)
-    built = AppContext.create(settings, build_broker(settings), InProcessEventBus())
-    yield built
-    await built.close()
 
 
 async def stored_job(

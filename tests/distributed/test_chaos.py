@@ -14,10 +14,10 @@ import aioboto3
 import pytest
 from sqlalchemy import text
 
-from tests.distributed.conftest import RedisServer
 from tests.helpers import (
     IMAGES,
     MotoS3,
+    RedisServer,
     distributed_service,
     distributed_settings,
     upload,

@@ -14,11 +14,11 @@ import aioboto3
 import httpx
 import pytest
 
-from tests.distributed.conftest import RedisServer
 from tests.helpers import (
     IMAGES,
     FlakyProxy,
     MotoS3,
+    RedisServer,
     distributed_service,
     distributed_settings,
     threads_blocking,

@@ -10,8 +10,7 @@ import pytest
 import redis
 from sqlalchemy import text
 
-from tests.distributed.conftest import RedisServer
-from tests.helpers import IMAGES, LiveServer, MotoS3, distributed_settings
+from tests.helpers import IMAGES, LiveServer, MotoS3, RedisServer, distributed_settings
 from upscaler.app import create_app
 from upscaler.db.engine import make_engine
 from upscaler.events.redis_bus import RedisEventBus

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.distributed.conftest import RedisServer
 from tests.helpers import (
     IMAGES,
     LiveServer,
     MotoS3,
+    RedisServer,
     distributed_service,
     distributed_settings,
     upload,

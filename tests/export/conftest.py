@@ -10,13 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the model pipeline needs the export extra")
 
-from upscaler_worker.export.archs import build_network, randomize_weights  # noqa: E402
-from upscaler_worker.export.manifest import Manifest, ModelSpec, load_manifest  # noqa: E402
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = (REPO_ROOT / ".." / "shared").resolve()
-MIRROR = SHARED / "models"
-ANIME = "realesr-animevideov3"
+from tests.helpers import ANIME, MIRROR  # noqa: E402
+from upscaler_worker.export.manifest import Manifest, load_manifest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -29,14 +24,4 @@ def anime_checkpoint() -> Path:
     path = MIRROR / f"{ANIME}.pth"
     if not path.is_file():
         pytest.skip(f"the shared model mirror is not at {MIRROR}")
-    return path
-
-
-def random_checkpoint(spec: ModelSpec, path: Path, seed: int = 0) -> Path:
-    """A checkpoint laid out like the official releases: params_ema (and a
-    decoy ``params`` that must not be the one loaded)."""
-    ema = randomize_weights(build_network(spec.arch, spec.arch_params), seed).state_dict()
-    decoy = {name: torch.zeros_like(value) for name, value in ema.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"params": decoy, "params_ema": ema}, path)
     return path

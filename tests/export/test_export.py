@@ -9,7 +9,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from tests.export.conftest import ANIME
+from tests.helpers import ANIME
 from upscaler_worker.export.archs import build_network, input_multiple, randomize_weights
 from upscaler_worker.export.manifest import Manifest
 from upscaler_worker.export.onnx_export import export_onnx, parity_max_abs_error

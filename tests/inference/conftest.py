@@ -6,22 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from tests.helpers import ANIME, MIRROR, SHARED
 from upscaler_worker.inference import ModelRunner
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = (REPO_ROOT / ".." / "shared").resolve()
 IMAGES = SHARED / "images" / "realesrgan"
-MIRROR = SHARED / "models"
-ANIME = "realesr-animevideov3"
-
-
-def psnr(a: np.ndarray, b: np.ndarray, max_value: float = 255.0) -> float:
-    assert a.shape == b.shape, (a.shape, b.shape)
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10.0 * np.log10(max_value**2 / mse)
 
 
 @pytest.fixture(scope="session")

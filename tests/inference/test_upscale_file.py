@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.inference.conftest import psnr
+from tests.inference.support import psnr
 from upscaler_worker.inference import (
     ModelRunner,
     UnsupportedImageError,
@@ -321,7 +321,7 @@ def test_matches_a_plain_pytorch_run_of_the_official_weights(
     (cv2.imread, /255, BGR→RGB, network, clamp, *255, round) on 0014.jpg."""
     import torch
 
-    from tests.inference.conftest import MIRROR
+    from tests.helpers import MIRROR
     from upscaler_worker.export.manifest import load_manifest
     from upscaler_worker.export.weights import load_network, read_state_dict
 

@@ -6,22 +6,21 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import fresh_postgres_database
-from tests.distributed.conftest import RedisServer
 from tests.helpers import (
     IMAGES,
     MotoS3,
+    RedisServer,
     distributed_service,
     distributed_settings,
+    fresh_postgres_database,
     upload,
     wait_for_job,
 )
-from tests.notifications.conftest import (
+from tests.notifications.support import (
     FAST_RETRIES,
     PUBLIC_BASE,
     Receiver,
@@ -38,13 +37,6 @@ pytestmark = [
 ]
 
 SAMPLE = IMAGES / "realesrgan" / "0014.jpg"
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 def test_worker_pool_delivers_webhook_with_retry_and_email(

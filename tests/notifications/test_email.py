@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import IMAGES, LiveServer, upload, wait_for_job
-from tests.notifications.conftest import PUBLIC_BASE, SMTPServer, wait_for_notification
+from tests.notifications.support import PUBLIC_BASE, SMTPServer, wait_for_notification
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 

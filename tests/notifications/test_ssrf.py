@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import IMAGES, LiveServer, make_settings, upload
-from tests.notifications.conftest import Receiver
+from tests.notifications.support import Receiver
 from upscaler.db.tables import Job, NotificationDelivery, Upload
 from upscaler.errors import APIError
 from upscaler.notifications.intake import check_notification_targets

@@ -16,7 +16,7 @@ from PIL import Image
 
 from tests.admin.support import ADMIN_PASSWORD, admin_token, browser_login
 from tests.helpers import IMAGES, LiveServer, free_port, upload, wait_for_job
-from tests.notifications.conftest import (
+from tests.notifications.support import (
     PUBLIC_BASE,
     Receiver,
     SMTPServer,
