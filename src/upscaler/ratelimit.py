@@ -1,9 +1,12 @@
-"""Per-client rate limits on the `limits` library (the engine inside slowapi).
+"""Counting requests per client, and refusing with 429 and Retry-After: the
+one mechanism under the upload rate limit (`RateLimiter`, here) and the
+login throttle (`upscaler.auth.throttle`).
 
-slowapi binds its limits to one global limiter when endpoints are decorated
-at import; our limits are run-time settings, so the same engine is driven from
-a dependency instead. Counters live in Redis when there is one (shared by all
-API replicas), in memory otherwise.
+Both run on the `limits` library (the engine inside slowapi). slowapi binds
+its limits to one global limiter when endpoints are decorated at import; our
+limits are run-time settings, so the engine is driven from the code instead.
+Counters live in Redis when there is one (shared by all API replicas), in
+memory otherwise.
 """
 
 from __future__ import annotations
@@ -11,14 +14,19 @@ from __future__ import annotations
 import math
 import time
 
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from upscaler.errors import APIError
 
+#: What a client is told to wait when the counters' store cannot be reached.
+STORE_DOWN_RETRY_AFTER = 30
 
-class RateLimiter:
+
+class Counters:
+    """Moving-window counters keyed by (scope, key)."""
+
     def __init__(self, redis_url: str | None) -> None:
         if redis_url:
             self._storage = storage_from_string(
@@ -27,6 +35,45 @@ class RateLimiter:
         else:
             self._storage = storage_from_string("async+memory://")
         self._limiter = MovingWindowRateLimiter(self._storage)
+
+    async def hit(self, item: RateLimitItem, scope: str, key: str) -> bool:
+        """Count one; False (and nothing counted) when the window is already full."""
+        return await self._limiter.hit(item, scope, key)
+
+    async def has_room(self, item: RateLimitItem, scope: str, key: str) -> bool:
+        """Whether one more would be allowed, counting nothing."""
+        return await self._limiter.test(item, scope, key)
+
+    async def retry_after(self, item: RateLimitItem, scope: str, key: str) -> int:
+        """Whole seconds until the window has room again (at least 1)."""
+        reset_at, _remaining = await self._limiter.get_window_stats(item, scope, key)
+        return max(1, math.ceil(reset_at - time.time()))
+
+    async def clear(self, item: RateLimitItem, scope: str, key: str) -> None:
+        await self._limiter.clear(item, scope, key)
+
+    async def reset(self) -> None:
+        """Forget every counter (tests, and an admin clearing a lock-out)."""
+        await self._storage.reset()  # type: ignore[misc]
+
+
+def too_many(code: str, message: str, retry_after: int) -> APIError:
+    """The refusal once a limit is reached: 429 with Retry-After."""
+    return APIError(429, code, message, headers={"Retry-After": str(retry_after)})
+
+
+def store_unavailable(message: str) -> APIError:
+    """The counters' store (Redis) is unreachable: refuse (fail closed), 503."""
+    return APIError(
+        503, "unavailable", message, headers={"Retry-After": str(STORE_DOWN_RETRY_AFTER)}
+    )
+
+
+class RateLimiter:
+    """Requests per client per minute (uploads)."""
+
+    def __init__(self, redis_url: str | None) -> None:
+        self._counters = Counters(redis_url)
 
     async def hit(self, scope: str, key: str, per_minute: int) -> None:
         """Count one request; raise 429 with Retry-After once over the limit.
@@ -37,27 +84,21 @@ class RateLimiter:
             return
         item = RateLimitItemPerMinute(per_minute)
         try:
-            if await self._limiter.hit(item, scope, key):
+            if await self._counters.hit(item, scope, key):
                 return
+            retry_after = await self._counters.retry_after(item, scope, key)
         except Exception as error:  # the counters' store (Redis) is unreachable
-            raise APIError(
-                503,
-                "unavailable",
-                "the service cannot take requests right now; please retry shortly",
-                headers={"Retry-After": "30"},
+            raise store_unavailable(
+                "the service cannot take requests right now; please retry shortly"
             ) from error
-        reset_at, _remaining = await self._limiter.get_window_stats(item, scope, key)
-        retry_after = max(1, math.ceil(reset_at - time.time()))
-        raise APIError(
-            429,
+        raise too_many(
             "rate_limited",
             f"too many requests: at most {per_minute} per minute; try again in {retry_after} s",
-            headers={"Retry-After": str(retry_after)},
+            retry_after,
         )
 
     async def reset(self) -> None:
-        """Forget every counter (tests, and an admin clearing a lock-out)."""
-        await self._storage.reset()  # type: ignore[misc]
+        await self._counters.reset()
 
     async def close(self) -> None:
         return None
