@@ -1,4 +1,4 @@
-"""Stream a multipart upload to a temporary file, enforcing the size limit as
+"""Stream a multipart upload to temporary files, enforcing the size limits as
 the bytes arrive.
 
 FastAPI's own form parsing reads the whole body before the endpoint runs, so a
@@ -6,6 +6,11 @@ FastAPI's own form parsing reads the whole body before the endpoint runs, so a
 Here the body is parsed chunk by chunk: the file part goes straight to disk
 (hashed on the way) and the request is refused with 413 the moment the file
 passes the limit, so memory does not grow with the upload.
+
+`receive_parts` is the one streaming receiver: `receive_upload` (an image,
+one `file` field) and the admin's ncnn upload (`.param` + `.bin`,
+`upscaler.catalog.ncnn_upload`) each give it their file fields, limits and
+wording.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import asyncio
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -28,6 +33,45 @@ MAX_FIELD_BYTES = 8 * 1024
 MAX_FIELDS = 32
 # Room for the multipart framing and the small text fields around the file.
 ENVELOPE_SLACK_BYTES = 64 * 1024
+
+
+@dataclass
+class ReceivedFile:
+    """One file part, spooled to disk and hashed on the way."""
+
+    path: Path
+    filename: str = ""
+    declared_type: str = ""
+    size_bytes: int = 0
+    sha256: str = ""
+
+
+@dataclass
+class ReceivedParts:
+    files: dict[str, ReceivedFile] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        for received in self.files.values():
+            received.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class PartRules:
+    """What a form accepts and how it refuses: its file fields (name -> the
+    largest size), the temp files' prefix, and its errors."""
+
+    file_limits: Mapping[str, int]
+    spool_prefix: str
+    not_multipart: str
+    #: A file passed its limit (the field's name, the limit).
+    too_large: Callable[[str, int], APIError]
+    #: The declared Content-Length exceeds every limit together.
+    body_too_large: Callable[[], APIError]
+    #: A second part for the same file field.
+    duplicate: Callable[[str], APIError]
+    #: Refuse a file under a name that is not a file field (else it is read as text).
+    refuse_other_files: bool = False
 
 
 @dataclass
@@ -62,17 +106,17 @@ def _disposition(raw: bytes) -> tuple[str, str | None]:
 
 
 class _Collector:
-    """python-multipart callbacks: one part at a time, file to disk."""
+    """python-multipart callbacks: the file fields go to disk, the rest are text."""
 
-    def __init__(self, limit: int, spool_dir: Path) -> None:
-        self.limit = limit
+    def __init__(self, rules: PartRules, spool_dir: Path) -> None:
+        self.rules = rules
         self.spool_dir = spool_dir
-        self.result = ReceivedUpload()
+        self.result = ReceivedParts()
         self._header_field = b""
         self._header_value = b""
         self._headers: dict[bytes, bytes] = {}
         self._name = ""
-        self._is_file = False
+        self._current: ReceivedFile | None = None
         self._buffer = bytearray()
         self._file: IO[bytes] | None = None
         self._hash = hashlib.sha256()
@@ -91,7 +135,7 @@ class _Collector:
     def _part_begin(self) -> None:
         self._headers = {}
         self._buffer = bytearray()
-        self._is_file = False
+        self._current = None
 
     def _header_field_data(self, data: bytes, start: int, end: int) -> None:
         self._header_field += data[start:end]
@@ -107,30 +151,38 @@ class _Collector:
     def _headers_finished(self) -> None:
         name, filename = _disposition(self._headers.get(b"content-disposition", b""))
         self._name = name
-        if name == FILE_FIELD:
-            if self.result.path is not None:
-                raise APIError(
-                    400,
-                    "invalid_request",
-                    "send exactly one file",
-                    fields=[FieldError(FILE_FIELD, "only one file is accepted")],
-                )
-            self._is_file = True
-            self.result.filename = filename or ""
-            self.result.declared_type = self._headers.get(b"content-type", b"").decode("latin-1")
-            fd, path = tempfile.mkstemp(prefix="upload-", dir=self.spool_dir)
-            self.result.path = Path(path)
+        if name in self.rules.file_limits:
+            if name in self.result.files:
+                raise self.rules.duplicate(name)
+            fd, path = tempfile.mkstemp(
+                prefix=f"{self.rules.spool_prefix}{name}-", dir=self.spool_dir
+            )
             self._file = os.fdopen(fd, "wb")
+            self._current = ReceivedFile(
+                Path(path),
+                filename or "",
+                self._headers.get(b"content-type", b"").decode("latin-1"),
+            )
+            self._hash = hashlib.sha256()
+            self.result.files[name] = self._current
+        elif self.rules.refuse_other_files and filename is not None and filename != "":
+            raise APIError(
+                400,
+                "invalid_request",
+                f"unexpected file field {name!r}",
+                fields=[FieldError(name, f"unexpected file field {name!r}")],
+            )
         elif len(self.result.fields) >= MAX_FIELDS:
             raise APIError(400, "invalid_request", "too many form fields")
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]
-        if self._is_file:
+        if self._current is not None:
             assert self._file is not None
-            self.result.size_bytes += len(chunk)
-            if self.result.size_bytes > self.limit:
-                raise too_large(self.limit)
+            self._current.size_bytes += len(chunk)
+            limit = self.rules.file_limits[self._name]
+            if self._current.size_bytes > limit:
+                raise self.rules.too_large(self._name, limit)
             self._hash.update(chunk)
             self._file.write(chunk)
             return
@@ -144,41 +196,41 @@ class _Collector:
             )
 
     def _part_end(self) -> None:
-        if self._is_file:
+        if self._current is not None:
             assert self._file is not None
             self._file.close()
             self._file = None
-            self.result.sha256 = self._hash.hexdigest()
+            self._current.sha256 = self._hash.hexdigest()
+            self._current = None
         else:
             self.result.fields[self._name] = self._buffer.decode("utf-8", "replace")
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+            self._file = None
 
 
-async def receive_upload(
+async def receive_parts(
     content_type: str | None,
     content_length: str | None,
     body: AsyncIterator[bytes],
     *,
-    limit: int,
+    rules: PartRules,
     spool_dir: Path,
-) -> ReceivedUpload:
-    """Parse the request body; the caller owns (and must discard) the temp file."""
+) -> ReceivedParts:
+    """Parse a multipart body by `rules`; the caller owns (and must discard)
+    the spooled files."""
     mime, params = parse_options_header(content_type or "")
     boundary = params.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
-        raise APIError(400, "invalid_request", "send the image as multipart/form-data")
-    if (
-        content_length
-        and content_length.isdigit()
-        and int(content_length) > (limit + ENVELOPE_SLACK_BYTES)
-    ):
-        raise too_large(limit)  # refused before reading a byte of it
+        raise APIError(400, "invalid_request", rules.not_multipart)
+    total = sum(rules.file_limits.values()) + ENVELOPE_SLACK_BYTES
+    if content_length and content_length.isdigit() and int(content_length) > total:
+        raise rules.body_too_large()  # refused before reading a byte of it
 
     await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
-    collector = _Collector(limit, spool_dir)
+    collector = _Collector(rules, spool_dir)
     parser = MultipartParser(boundary, cast(Any, collector.callbacks()))
     try:
         async for chunk in body:
@@ -194,3 +246,46 @@ async def receive_upload(
         raise APIError(400, "invalid_request", "the multipart body is malformed") from error
     collector.close()
     return collector.result
+
+
+def _one_file_only(name: str) -> APIError:
+    return APIError(
+        400,
+        "invalid_request",
+        "send exactly one file",
+        fields=[FieldError(name, "only one file is accepted")],
+    )
+
+
+async def receive_upload(
+    content_type: str | None,
+    content_length: str | None,
+    body: AsyncIterator[bytes],
+    *,
+    limit: int,
+    spool_dir: Path,
+) -> ReceivedUpload:
+    """Parse an upload (one `file` and text fields); the caller owns (and must
+    discard) the temp file."""
+    rules = PartRules(
+        file_limits={FILE_FIELD: limit},
+        spool_prefix="upload-",
+        not_multipart="send the image as multipart/form-data",
+        too_large=lambda _name, limit: too_large(limit),
+        body_too_large=lambda: too_large(limit),
+        duplicate=_one_file_only,
+    )
+    parts = await receive_parts(
+        content_type, content_length, body, rules=rules, spool_dir=spool_dir
+    )
+    received = parts.files.get(FILE_FIELD)
+    if received is None:
+        return ReceivedUpload(fields=parts.fields)
+    return ReceivedUpload(
+        path=received.path,
+        filename=received.filename,
+        declared_type=received.declared_type,
+        size_bytes=received.size_bytes,
+        sha256=received.sha256,
+        fields=parts.fields,
+    )

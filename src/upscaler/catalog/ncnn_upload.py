@@ -1,8 +1,8 @@
 """Receiving an ncnn model (``.param`` + ``.bin``) from an admin and judging
 it at once.
 
-The body is streamed part by part (python-multipart's low-level parser, as
-`upscaler.receive` does for images): each file goes straight to disk,
+The body is streamed part by part by `upscaler.receive` (the receiver of
+image uploads, with this form's fields, limits and wording): each file goes straight to disk,
 hashed on the way, and the request is refused with 413 the moment a file
 passes its limit. The files are then read with the pure-numpy ncnn reader and
 recogniser (`upscaler.catalog.ncnn_*`): a layer we cannot map, weights that do
@@ -13,32 +13,30 @@ never needed here; a worker converts and proves the model afterwards.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
 import logging
 import mmap
-import os
-import tempfile
 import threading
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
-
-from python_multipart.multipart import MultipartParser, parse_options_header
+from typing import Any, cast
 
 from upscaler.catalog import ncnn_format
 from upscaler.catalog.ncnn_format import NcnnFormatError, NcnnModel, UnsupportedLayerError
 from upscaler.catalog.ncnn_recognise import MappingError, Recognised, recognise
 from upscaler.errors import APIError, FieldError
+from upscaler.receive import (
+    ENVELOPE_SLACK_BYTES,
+    PartRules,
+    ReceivedFile,
+    ReceivedParts,
+    receive_parts,
+)
 
 log = logging.getLogger(__name__)
 
 PARAM_FIELD, BIN_FIELD = "param", "bin"
-MAX_FIELD_BYTES = 8 * 1024
-MAX_FIELDS = 32
-ENVELOPE_SLACK_BYTES = 64 * 1024
 #: One ncnn file is judged at a time per API process: reading the weights
 #: holds them in memory as float32 for a moment (up to twice the .bin's size).
 _JUDGE_LOCK = threading.Lock()
@@ -47,24 +45,6 @@ _JUDGE_LOCK = threading.Lock()
 def limits() -> dict[str, int]:
     """The largest .param and .bin accepted (read at call time, so tests can lower them)."""
     return {PARAM_FIELD: ncnn_format.MAX_PARAM_BYTES, BIN_FIELD: ncnn_format.MAX_BIN_BYTES}
-
-
-@dataclass
-class ReceivedFile:
-    path: Path
-    filename: str
-    size_bytes: int = 0
-    sha256: str = ""
-
-
-@dataclass
-class ReceivedFiles:
-    files: dict[str, ReceivedFile] = field(default_factory=dict)
-    fields: dict[str, str] = field(default_factory=dict)
-
-    def discard(self) -> None:
-        for received in self.files.values():
-            received.path.unlink(missing_ok=True)
 
 
 def _problem(status: int, code: str, message: str, field_name: str) -> APIError:
@@ -81,104 +61,6 @@ def too_large(field_name: str, limit: int) -> APIError:
     )
 
 
-def _disposition(raw: bytes) -> tuple[str, str | None]:
-    _value, params = parse_options_header(raw)
-    name = params.get(b"name", b"").decode("utf-8", "replace")
-    filename = params.get(b"filename")
-    return name, filename.decode("utf-8", "replace") if filename is not None else None
-
-
-class _Collector:
-    """python-multipart callbacks: the named file fields go to disk, the rest are text."""
-
-    def __init__(self, file_limits: Mapping[str, int], spool_dir: Path) -> None:
-        self.limits = dict(file_limits)
-        self.spool_dir = spool_dir
-        self.result = ReceivedFiles()
-        self._header_field = b""
-        self._header_value = b""
-        self._headers: dict[bytes, bytes] = {}
-        self._name = ""
-        self._current: ReceivedFile | None = None
-        self._buffer = bytearray()
-        self._file: IO[bytes] | None = None
-        self._hash = hashlib.sha256()
-
-    def callbacks(self) -> dict[str, Any]:
-        return {
-            "on_part_begin": self._part_begin,
-            "on_header_field": self._header_field_data,
-            "on_header_value": self._header_value_data,
-            "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_finished,
-            "on_part_data": self._part_data,
-            "on_part_end": self._part_end,
-        }
-
-    def _part_begin(self) -> None:
-        self._headers = {}
-        self._buffer = bytearray()
-        self._current = None
-
-    def _header_field_data(self, data: bytes, start: int, end: int) -> None:
-        self._header_field += data[start:end]
-
-    def _header_value_data(self, data: bytes, start: int, end: int) -> None:
-        self._header_value += data[start:end]
-
-    def _header_end(self) -> None:
-        self._headers[self._header_field.lower()] = self._header_value
-        self._header_field = b""
-        self._header_value = b""
-
-    def _headers_finished(self) -> None:
-        name, filename = _disposition(self._headers.get(b"content-disposition", b""))
-        self._name = name
-        if name in self.limits:
-            if name in self.result.files:
-                raise _problem(400, "invalid_request", f"send one {name!r} file", name)
-            fd, path = tempfile.mkstemp(prefix=f"model-{name}-", dir=self.spool_dir)
-            self._file = os.fdopen(fd, "wb")
-            self._current = ReceivedFile(Path(path), filename or "")
-            self._hash = hashlib.sha256()
-            self.result.files[name] = self._current
-        elif filename is not None and filename != "":
-            raise _problem(400, "invalid_request", f"unexpected file field {name!r}", name)
-        elif len(self.result.fields) >= MAX_FIELDS:
-            raise APIError(400, "invalid_request", "too many form fields")
-
-    def _part_data(self, data: bytes, start: int, end: int) -> None:
-        chunk = data[start:end]
-        if self._current is not None:
-            assert self._file is not None
-            self._current.size_bytes += len(chunk)
-            if self._current.size_bytes > self.limits[self._name]:
-                raise too_large(self._name, self.limits[self._name])
-            self._hash.update(chunk)
-            self._file.write(chunk)
-            return
-        self._buffer += chunk
-        if len(self._buffer) > MAX_FIELD_BYTES:
-            raise _problem(
-                400, "invalid_request", f"form field {self._name!r} is too long", self._name
-            )
-
-    def _part_end(self) -> None:
-        if self._current is not None:
-            assert self._file is not None
-            self._file.close()
-            self._file = None
-            self._current.sha256 = self._hash.hexdigest()
-            self._current = None
-        else:
-            self.result.fields[self._name] = self._buffer.decode("utf-8", "replace")
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-
 async def receive_files(
     content_type: str | None,
     content_length: str | None,
@@ -186,37 +68,24 @@ async def receive_files(
     *,
     file_limits: Mapping[str, int],
     spool_dir: Path,
-) -> ReceivedFiles:
-    """Parse a multipart body with several file fields; the caller owns (and
-    must discard) the spooled files."""
-    mime, params = parse_options_header(content_type or "")
-    boundary = params.get(b"boundary")
-    if mime != b"multipart/form-data" or not boundary:
-        raise APIError(400, "invalid_request", "send the files as multipart/form-data")
+) -> ReceivedParts:
+    """Parse a multipart body with several file fields (`upscaler.receive`);
+    the caller owns (and must discard) the spooled files."""
     total = sum(file_limits.values()) + ENVELOPE_SLACK_BYTES
-    if content_length and content_length.isdigit() and int(content_length) > total:
-        raise APIError(
+    rules = PartRules(
+        file_limits=file_limits,
+        spool_prefix="model-",
+        not_multipart="send the files as multipart/form-data",
+        too_large=too_large,
+        body_too_large=lambda: APIError(
             413,
             "file_too_large",
             f"the files are larger than the {total / (1024 * 1024):.1f} MiB limit",
-        )
-    await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
-    collector = _Collector(file_limits, spool_dir)
-    parser = MultipartParser(boundary, cast(Any, collector.callbacks()))
-    try:
-        async for chunk in body:
-            parser.write(chunk)
-        parser.finalize()
-    except APIError:
-        collector.close()
-        collector.result.discard()
-        raise
-    except Exception as error:  # python-multipart's parse errors
-        collector.close()
-        collector.result.discard()
-        raise APIError(400, "invalid_request", "the multipart body is malformed") from error
-    collector.close()
-    return collector.result
+        ),
+        duplicate=lambda name: _problem(400, "invalid_request", f"send one {name!r} file", name),
+        refuse_other_files=True,
+    )
+    return await receive_parts(content_type, content_length, body, rules=rules, spool_dir=spool_dir)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.audit.service import Actor, add
-from upscaler.catalog.ncnn_upload import BIN_FIELD, PARAM_FIELD, ReceivedFile, check_names, judge
+from upscaler.catalog.ncnn_upload import BIN_FIELD, PARAM_FIELD, check_names, judge
 from upscaler.catalog.service import all_models, get_model, is_variant, queue_for
 from upscaler.context import AppContext
 from upscaler.contracts import SYNC_MODELS_ACTOR, VALIDATE_MODEL_ACTOR, ModelStatus, Preset, Queue
@@ -35,7 +35,7 @@ from upscaler.db.types import utcnow
 from upscaler.errors import APIError, FieldError
 from upscaler.queueing.messages import send
 from upscaler.queueing.producer import QueueUnavailableError
-from upscaler.receive import ReceivedUpload
+from upscaler.receive import ReceivedFile, ReceivedUpload
 from upscaler.storage import new_key
 
 log = logging.getLogger(__name__)
