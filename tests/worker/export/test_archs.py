@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.export.support import random_checkpoint
 from tests.helpers import ANIME
+from tests.worker.export.support import random_checkpoint
 from upscaler_worker.export.archs import build_network, input_multiple
 from upscaler_worker.export.manifest import Manifest
 from upscaler_worker.export.weights import load_network, read_state_dict

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.export.ncnn_files import NCNN_DIR, small_srvgg, write_srvgg
 from tests.helpers import ANIME, MIRROR
+from tests.worker.export.ncnn_files import NCNN_DIR, small_srvgg, write_srvgg
 from upscaler.catalog.ncnn_format import load_ncnn
 from upscaler.catalog.ncnn_recognise import MappingError, recognise
 from upscaler_worker.export.fetch import SourceUnavailableError, fetch_ncnn
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.export
 
 NCNN_MODELS = ["RealESRGAN_x4plus", "RealESRGAN_x4plus_anime_6B", "realesrgan-x4fast"]
 PHOTO = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "images" / "faces" / "10045.png"
+    Path(__file__).resolve().parents[3] / ".." / "shared" / "images" / "faces" / "10045.png"
 ).resolve()
 
 

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.inference.support import psnr
+from tests.worker.inference.support import psnr
 from upscaler_worker.inference import (
     InferenceError,
     InferenceTimeout,

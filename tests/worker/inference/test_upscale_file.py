@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.inference.support import psnr
+from tests.worker.inference.support import psnr
 from upscaler_worker.inference import (
     ModelRunner,
     UnsupportedImageError,

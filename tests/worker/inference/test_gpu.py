@@ -10,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from tests.inference.support import psnr
+from tests.worker.inference.support import psnr
 from upscaler_worker.inference import ModelRunner, upscale_array
 from upscaler_worker.inference.imageio import decode_image
 

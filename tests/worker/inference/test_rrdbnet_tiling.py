@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import MIRROR
-from tests.inference.support import psnr
+from tests.worker.inference.support import psnr
 from upscaler_worker.inference import ModelRunner, UpscaleOptions, upscale_array
 from upscaler_worker.inference.runtime import activation_bytes_per_input_pixel
 from upscaler_worker.inference.tiling import RRDB_OVERLAP, choose_tile_shape, overlap_for

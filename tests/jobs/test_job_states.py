@@ -3,7 +3,7 @@
 import asyncio
 from datetime import timedelta
 
-from tests.db.support import Sessions, make_job
+from tests.jobs.support import Sessions, make_job
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job
 from upscaler.db.types import utcnow

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.db.support import make_job
+from tests.jobs.support import make_job
 from upscaler.context import AppContext
 from upscaler.contracts import NOTIFICATIONS_QUEUE
 from upscaler.db.types import utcnow

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.export.support import random_checkpoint
 from tests.helpers import ANIME, MIRROR, REPO_ROOT
+from tests.worker.export.support import random_checkpoint
 from upscaler_worker.export.make_models import Report, main, run, variant_name
 from upscaler_worker.export.manifest import Manifest
 from upscaler_worker.export.weights import interpolate_weights, load_network, read_state_dict
