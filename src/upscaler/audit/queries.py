@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import String, cast, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from upscaler.db.search import contains_any
 from upscaler.db.tables import AuditLog, User
 
 
@@ -35,11 +36,6 @@ class AuditEntry:
     username: str | None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _apply(statement: SelectOfScalar[Any], where: AuditFilter) -> SelectOfScalar[Any]:
     if where.username:
         statement = statement.where(
@@ -59,14 +55,14 @@ def _apply(statement: SelectOfScalar[Any], where: AuditFilter) -> SelectOfScalar
     if where.until:
         statement = statement.where(col(AuditLog.created_at) < where.until)
     if where.q:
-        pattern = _like(where.q.strip())
         statement = statement.where(
-            or_(
-                col(AuditLog.action).ilike(pattern, escape="\\"),
-                col(AuditLog.entity_id).ilike(pattern, escape="\\"),
-                col(AuditLog.entity_type).ilike(pattern, escape="\\"),
-                col(AuditLog.ip_address).ilike(pattern, escape="\\"),
-                cast(col(AuditLog.details), String).ilike(pattern, escape="\\"),
+            contains_any(
+                where.q,
+                col(AuditLog.action),
+                col(AuditLog.entity_id),
+                col(AuditLog.entity_type),
+                col(AuditLog.ip_address),
+                cast(col(AuditLog.details), String),
             )
         )
     return statement

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.audit.queries import AuditEntry, for_entity, usernames
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
+from upscaler.db.search import contains_any
 from upscaler.db.tables import Job, NotificationDelivery, Upload, User
 from upscaler.jobs import state_machine
 from upscaler.jobs.service import PREVIEWABLE, artifact_links, job_not_found
@@ -52,11 +53,6 @@ class JobRow:
     owner: str | None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _apply(statement: Any, where: JobFilter) -> Any:
     """Add the filter's conditions (to a count, a row or a (job, name) select)."""
     if where.status:
@@ -74,14 +70,14 @@ def _apply(statement: Any, where: JobFilter) -> Any:
     if where.until:
         statement = statement.where(col(Job.created_at) < where.until)
     if where.q:
-        pattern = _like(where.q.strip())
         statement = statement.where(
-            or_(
-                col(Job.job_id).ilike(pattern, escape="\\"),
-                col(Job.upload_id).ilike(pattern, escape="\\"),
-                col(Upload.original_filename).ilike(pattern, escape="\\"),
-                col(Job.error_message).ilike(pattern, escape="\\"),
-                col(Job.worker_id).ilike(pattern, escape="\\"),
+            contains_any(
+                where.q,
+                col(Job.job_id),
+                col(Job.upload_id),
+                col(Upload.original_filename),
+                col(Job.error_message),
+                col(Job.worker_id),
             )
         )
     return statement
