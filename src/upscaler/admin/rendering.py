@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -17,11 +17,9 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.responses import RedirectResponse, Response
 
+from upscaler.auth.deps import Principal
 from upscaler.db.types import utcnow
 from upscaler.resources import TEMPLATES_DIR
-
-if TYPE_CHECKING:
-    from upscaler.auth.deps import Principal
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

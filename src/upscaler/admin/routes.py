@@ -7,9 +7,9 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from upscaler.admin import api
+from upscaler.admin.guards import PageResponse
 from upscaler.admin.pages import audit, auth, dashboard, jobs, models, settings, users, workers
 from upscaler.auth import endpoints as auth_endpoints
-from upscaler.auth.deps import PageResponse
 
 routers = (
     auth_endpoints.router,

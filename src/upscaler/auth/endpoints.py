@@ -6,16 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from upscaler.admin.schemas import (
+from upscaler.auth import sessions
+from upscaler.auth.cookies import set_session_cookie
+from upscaler.auth.deps import UserPrincipal, auth_runtime, client_ip
+from upscaler.auth.schemas import (
     LoginRequest,
     MeOut,
     PasswordChanged,
     PasswordChangeRequest,
     TokenOut,
 )
-from upscaler.auth import sessions
-from upscaler.auth.cookies import set_session_cookie
-from upscaler.auth.deps import UserPrincipal, auth_runtime, client_ip
 from upscaler.auth.service import change_password, sign_in, sign_out
 from upscaler.auth.tokens import csrf_token_for
 from upscaler.deps import ContextDep, SessionDep

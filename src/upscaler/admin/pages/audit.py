@@ -10,10 +10,10 @@ from starlette.responses import Response
 
 from upscaler.admin.api.audit import audit_export
 from upscaler.admin.datefilter import bound
+from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import page_number, text
 from upscaler.admin.rendering import partial, render
 from upscaler.audit import queries as audit_queries
-from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.deps import ContextDep, SessionDep
 
 router = APIRouter(

@@ -7,19 +7,11 @@ import secrets
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from upscaler.admin.guards import PageResponse, login_redirect, safe_next
 from upscaler.admin.rendering import error_page, redirect, render
 from upscaler.auth import sessions
 from upscaler.auth.cookies import set_login_csrf_cookie, set_session_cookie
-from upscaler.auth.deps import (
-    OptionalPrincipal,
-    PageResponse,
-    Principal,
-    auth_runtime,
-    check_csrf,
-    client_ip,
-    login_redirect,
-    safe_next,
-)
+from upscaler.auth.deps import OptionalPrincipal, Principal, auth_runtime, check_csrf, client_ip
 from upscaler.auth.policy import LOGIN_CSRF_COOKIE
 from upscaler.auth.service import change_password, sign_in, sign_out
 from upscaler.auth.tokens import same

@@ -14,9 +14,10 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
 from upscaler.admin import settings_service, stats
+from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.rendering import fragment, partial, redirect, render
 from upscaler.auth import sessions
-from upscaler.auth.deps import AdminPage, admin_page_principal, auth_runtime
+from upscaler.auth.deps import auth_runtime
 from upscaler.context import AppContext
 from upscaler.db.types import utcnow
 from upscaler.deps import ContextDep, SessionDep

@@ -12,9 +12,9 @@ from starlette.responses import RedirectResponse, Response
 
 from upscaler.admin.api.jobs import usage_export
 from upscaler.admin.datefilter import bound
+from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import checked, page_number, text
 from upscaler.admin.rendering import partial, redirect, render
-from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.catalog.service import is_variant
 from upscaler.contracts import Denoise, Factor, JobStatus, ModelStatus, OutputFormat, Preset
 from upscaler.db.tables import Model

@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from upscaler.admin import convert
 from upscaler.admin.api.models import register_model_from_request, register_ncnn_from_request
+from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import partial, redirect, render
-from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.catalog import ncnn_upload, registry
 from upscaler.contracts import ModelStatus
 from upscaler.deps import ContextDep, SessionDep

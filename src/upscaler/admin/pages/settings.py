@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from upscaler.admin import convert, settings_service
+from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import checked
 from upscaler.admin.rendering import human_bytes, redirect, render
-from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.catalog import registry
 from upscaler.catalog.service import is_variant
 from upscaler.contracts import ModelStatus

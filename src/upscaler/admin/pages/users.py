@@ -7,11 +7,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from upscaler.admin import convert
+from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import redirect, render
 from upscaler.audit import queries as audit_queries
 from upscaler.auth import accounts, sessions
-from upscaler.auth.deps import AdminPage, admin_page_principal, auth_runtime
+from upscaler.auth.deps import auth_runtime
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
 

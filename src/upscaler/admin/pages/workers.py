@@ -7,8 +7,8 @@ from sqlmodel import col, select
 from starlette.responses import Response
 
 from upscaler.admin import convert
+from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.rendering import partial, render
-from upscaler.auth.deps import AdminPage, admin_page_principal
 from upscaler.db.tables import Worker
 from upscaler.deps import SessionDep
 from upscaler.health.endpoints import WORKER_STALE_AFTER
