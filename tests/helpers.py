@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import httpx
+import numpy as np
 import redis
 import uvicorn
+from fastapi import FastAPI
 
 from upscaler.app import create_app
 from upscaler.config import Settings
@@ -42,6 +45,19 @@ TEST_TILE_SIZE = 64
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def imread(path: Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    """cv2.imread, failing the test where OpenCV returns None (it never raises)."""
+    image = cv2.imread(str(path), flags)
+    assert image is not None, f"OpenCV cannot read {path}"
+    return image
+
+
+def imdecode(data: bytes, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    assert image is not None, "OpenCV cannot decode the bytes"
+    return image
 
 
 def free_port() -> int:
@@ -67,7 +83,8 @@ def make_settings(data_dir: Path, model_dir: Path, **overrides: Any) -> Settings
 class LiveServer:
     """A real uvicorn server on a free port, in a thread of this process."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(

@@ -5,11 +5,15 @@ that must be refused."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from onnx import GraphProto
 
-def _save(graph: object, path: Path) -> Path:
+
+def _save(graph: GraphProto, path: Path) -> Path:
     import onnx
     from onnx import helper
 
@@ -18,6 +22,11 @@ def _save(graph: object, path: Path) -> Path:
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return path
+
+
+def _dims(channels: int, height: str, width: str) -> list[str | int | None]:
+    """(1, channels, height, width), the last two symbolic."""
+    return [1, channels, height, width]
 
 
 def resize_model(path: Path, scale: int = 2, channels: int = 3) -> Path:
@@ -31,8 +40,8 @@ def resize_model(path: Path, scale: int = 2, channels: int = 3) -> Path:
     graph = helper.make_graph(
         [node],
         "upscale",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, channels, "h", "w"])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, channels, "H", "W"])],
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, _dims(channels, "h", "w"))],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, _dims(channels, "H", "W"))],
         initializer=[scales],
     )
     return _save(graph, path)
@@ -42,7 +51,7 @@ def two_input_model(path: Path) -> Path:
     from onnx import TensorProto, helper
 
     node = helper.make_node("Add", ["a", "b"], ["sum"])
-    shape = [1, 3, "h", "w"]
+    shape = _dims(3, "h", "w")
     graph = helper.make_graph(
         [node],
         "two-inputs",

@@ -45,7 +45,7 @@ class AdminServer:
 
     @property
     def context(self) -> AppContext:
-        context: AppContext = self.live.server.config.app.state.context
+        context: AppContext = self.live.app.state.context
         return context
 
     def client(self, **kwargs: Any) -> httpx.Client:
@@ -97,7 +97,8 @@ def ready_token(client: httpx.Client, username: str, first: str, chosen: str) ->
     """Sign in and, if required, change the password; returns a usable token."""
     response = client.post("/api/v1/auth/login", json={"username": username, "password": first})
     if response.status_code == 401:
-        return api_login(client, username, chosen)["access_token"]  # changed before
+        again: str = api_login(client, username, chosen)["access_token"]  # changed before
+        return again
     body = response.json()
     token: str = body["access_token"]
     if body["password_change_required"]:

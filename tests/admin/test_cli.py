@@ -129,6 +129,7 @@ def test_an_expired_temporary_admin_cannot_sign_in(server: AdminServer) -> None:
     from datetime import timedelta
 
     from sqlalchemy import update
+    from sqlmodel import col
 
     from upscaler.db.tables import User
     from upscaler.db.types import utcnow
@@ -137,7 +138,7 @@ def test_an_expired_temporary_admin_cannot_sign_in(server: AdminServer) -> None:
     password = _password_from(result.stdout)
     server.sql(
         update(User)
-        .where(User.username == "brief")
+        .where(col(User.username) == "brief")
         .values(expires_at=utcnow() - timedelta(seconds=1))
     )
     with server.client() as client:

@@ -105,5 +105,5 @@ def test_one_reading_for_forms_query_strings_and_request_bodies() -> None:
     assert bound("2026-12-03T13:45") == datetime(2026, 12, 3, 13, 45, tzinfo=UTC)
     assert bound("2026-12-03T13:45+02:00", until=True) == datetime(2026, 12, 3, 11, 45, tzinfo=UTC)
     assert bound("next tuesday") is None and bound("") is None and bound(None) is None
-    body = BulkRequeueRequest(model="m", since="2026-12-03", until="2026-12-03")  # type: ignore[arg-type]
+    body = BulkRequeueRequest(model="m", since="2026-12-03", until="2026-12-03")
     assert (body.since, body.until) == (datetime(2026, 12, 3, tzinfo=UTC), end)

@@ -32,7 +32,7 @@ def jobs(admin_server: AdminServer, token: str) -> dict[str, str]:
 def test_list_filters_search_and_pagination(
     admin_client: httpx.Client, token: str, jobs: dict[str, str]
 ) -> None:
-    def ids(**params: object) -> set[str]:
+    def ids(**params: str | int) -> set[str]:
         response = admin_client.get("/api/v1/admin/jobs", params=params, headers=bearer(token))
         assert response.status_code == 200, response.text
         return {item["job_id"] for item in response.json()["items"]}

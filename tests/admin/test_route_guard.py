@@ -47,7 +47,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 def guarded_routes(server: AdminServer) -> list[tuple[str, str]]:
     """(method, path) of every admin page and admin/auth API route, as the
     app serves them (included routers resolved to their full paths)."""
-    app = server.live.server.config.app
+    app = server.live.app
     found = []
     for route in iter_route_contexts(app.routes):
         path = route.path or ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.admin.support import AdminServer, admin_token, bearer, browser_login, start_admin_server
@@ -27,10 +28,8 @@ def _tighten(server: AdminServer, *, per_account: int, per_ip: int) -> None:
     server.context.state["auth"] = AuthRuntime(policy, LoginThrottle(None, policy))
 
 
-def _login(client: object, username: str, password: str) -> object:
-    return client.post(  # type: ignore[attr-defined]
-        "/api/v1/auth/login", json={"username": username, "password": password}
-    )
+def _login(client: httpx.Client, username: str, password: str) -> httpx.Response:
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password})
 
 
 def test_an_account_is_locked_after_repeated_failures(server: AdminServer) -> None:

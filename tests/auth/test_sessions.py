@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import text, update
+from sqlmodel import col
 
 from tests.admin.support import (
     USER_PASSWORD,
@@ -221,7 +222,7 @@ def test_the_password_page_rotates_the_browser_session(
 
 def _age(server: AdminServer, token: str, **changes: object) -> None:
     digest = hashlib.sha256(token.encode()).hexdigest()
-    server.sql(update(AuthSession).where(AuthSession.token_hash == digest).values(**changes))
+    server.sql(update(AuthSession).where(col(AuthSession.token_hash) == digest).values(**changes))
 
 
 def test_idle_browser_sessions_expire(admin_server: AdminServer) -> None:

@@ -156,7 +156,7 @@ def test_the_accessibility_scan_finds_problems(page: Any) -> None:
 
 def divider_side(page: Any, fraction: float) -> str:
     """Which image is under a point at `fraction` of the comparison's width."""
-    return page.evaluate(
+    side: str = page.evaluate(
         """(fraction) => {
             const box = document.getElementById('compare-stage').getBoundingClientRect();
             const x = box.left + box.width * fraction;
@@ -165,6 +165,7 @@ def divider_side(page: Any, fraction: float) -> str:
         }""",
         fraction,
     )
+    return side
 
 
 def test_comparison_slider_by_mouse_and_keyboard_and_zoom(

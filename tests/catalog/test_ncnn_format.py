@@ -50,7 +50,7 @@ def test_the_official_x4plus_reads_exactly() -> None:
     first, dense = convs[0], convs[1]
     assert first.weight.shape == (64, 3, 3, 3) and first.activation == "none"
     assert dense.weight.shape == (32, 64, 3, 3)
-    assert (dense.activation, dense.activation_slope) == ("leakyrelu", pytest.approx(0.2))
+    assert dense.activation == "leakyrelu" and dense.activation_slope == pytest.approx(0.2)
     assert first.weight.dtype == np.float32 and np.abs(first.weight).max() > 0.01
 
 
@@ -66,7 +66,7 @@ def test_array_and_float_parameters() -> None:
 
 
 def test_every_official_model_is_recognised() -> None:
-    expected = {
+    expected: dict[str, tuple[str, dict[str, object]]] = {
         "realesrgan-x4plus": ("RRDBNet", {"num_block": 23}),
         "realesrgan-x4plus-anime": ("RRDBNet", {"num_block": 6}),
         "realesrgan-x4fast": ("SRVGGNetCompact", {"num_conv": 32, "act_type": "prelu"}),

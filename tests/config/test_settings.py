@@ -6,7 +6,7 @@ from upscaler.config import DEFAULT_SEED_PASS, Settings, UnsafeSettingsError
 
 
 def test_defaults_need_no_services(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, _env_file=None)
     assert settings.database_url == f"sqlite:///{tmp_path.as_posix()}/upscaler.db"
     assert settings.local_storage_dir == tmp_path / "storage"
     assert settings.embedded_worker is True
@@ -16,7 +16,7 @@ def test_defaults_need_no_services(tmp_path: Path) -> None:
 def test_reads_prefixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("UPSCALER_MAX_UPLOAD_SIZE_BYTES", "1234")
     monkeypatch.setenv("UPSCALER_REDIS_URL", "redis://example:6379/1")
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, _env_file=None)
     assert settings.max_upload_size_bytes == 1234
     assert settings.redis_url == "redis://example:6379/1"
     assert settings.embedded_worker is False
@@ -25,7 +25,7 @@ def test_reads_prefixed_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 def test_empty_variables_mean_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("UPSCALER_REDIS_URL", "")
     monkeypatch.setenv("UPSCALER_MODEL_MIRROR", " ")
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, _env_file=None)
     assert settings.redis_url is None
     assert settings.model_mirror is None
 

@@ -8,7 +8,9 @@ import asyncio
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aioboto3
 import httpx
@@ -32,11 +34,16 @@ SAMPLE = IMAGES / "realesrgan" / "0014.jpg"
 LARGER = IMAGES / "realesrgan" / "OST_009.png"
 
 
-def wait_until(client: httpx.Client, job_id: str, predicate: object, timeout: float = 60) -> dict:
+def wait_until(
+    client: httpx.Client,
+    job_id: str,
+    predicate: Callable[[dict[str, Any]], bool],
+    timeout: float = 60,
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        job = client.get(f"/api/v1/jobs/{job_id}").json()
-        if predicate(job):  # type: ignore[operator]
+        job: dict[str, Any] = client.get(f"/api/v1/jobs/{job_id}").json()
+        if predicate(job):
             return job
         assert time.monotonic() < deadline, f"condition never met: {job}"
         time.sleep(0.1)

@@ -15,7 +15,16 @@ import numpy as np
 import pytest
 
 from tests.admin.support import ADMIN_PASSWORD, admin_token, browser_login
-from tests.helpers import IMAGES, SHARED, embedded_server, make_settings, upload, wait_for_job
+from tests.helpers import (
+    IMAGES,
+    SHARED,
+    embedded_server,
+    imdecode,
+    imread,
+    make_settings,
+    upload,
+    wait_for_job,
+)
 from upscaler.config import DEFAULT_SEED_USER
 
 pytestmark = [pytest.mark.export, pytest.mark.slow]
@@ -46,7 +55,7 @@ def photo_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def face_crop(tmp_path: Path) -> tuple[Path, np.ndarray]:
     """A 48x40 crop of a real face photo, as an sRGB PNG (its pixels exactly known)."""
-    image = cv2.imread(str(PHOTO), cv2.IMREAD_COLOR)
+    image = imread(PHOTO, cv2.IMREAD_COLOR)
     assert image is not None
     top, left = image.shape[0] // 3, image.shape[1] // 3
     crop = np.ascontiguousarray(image[top : top + 40, left : left + 48])
@@ -88,7 +97,7 @@ def test_preset_photo_runs_x4plus_and_matches_the_ncnn_runtime(
         row = row[: row.index("</tr>")]
         assert "(ncnn)" in row and "fp16-rounded weights" in row, row
         assert "dB against the ncnn runtime" in row and "17.90 M MAC/px" in row, row
-    ours = cv2.imdecode(np.frombuffer(result.content, np.uint8), cv2.IMREAD_COLOR)
+    ours = imdecode(result.content)
     assert ours.shape == (160, 192, 3)
 
     # The official x4plus files, run by ncnn itself on the same pixels.
@@ -110,7 +119,7 @@ def test_photo_falls_back_to_x4fast_when_x4plus_would_not_finish_in_time(
     import httpx
 
     sample = tmp_path / "baby.png"  # Set5's baby, 512 x 512
-    assert cv2.imwrite(str(sample), cv2.imread(str(IMAGES / "set5" / "baby_GT.bmp")))
+    assert cv2.imwrite(str(sample), imread(IMAGES / "set5" / "baby_GT.bmp"))
     # On this kind of CPU (the worker calibrates itself at start) x4plus needs
     # ~90 s for 0.26 MP, x4fast ~8 s: a 30 s limit leaves x4plus out by 3x.
     with (

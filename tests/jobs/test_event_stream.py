@@ -38,7 +38,7 @@ async def events(*items: JobEvent, then_wait: bool = True) -> AsyncIterator[JobE
 def event(status: JobStatus, progress: int, kind: str = "progress") -> JobEvent:
     return JobEvent(
         job_id="job_x", kind=kind, status=status, progress=progress, at=datetime.now(UTC)
-    )  # type: ignore[arg-type]
+    )
 
 
 def parse(chunks: list[str]) -> list[tuple[str, dict[str, Any]]]:

@@ -110,7 +110,12 @@ async def test_release_and_recover(sessions: Sessions) -> None:
 async def test_queue_position(sessions: Sessions) -> None:
     ids = [await make_job(sessions) for _ in range(3)]
     async with sessions() as session:
-        jobs = [await state_machine.get_job(session, i) for i in ids]
-        positions = [await state_machine.queue_position(session, j) for j in jobs if j]
+        positions = []
+        for job_id in ids:
+            job = await state_machine.get_job(session, job_id)
+            assert job is not None
+            position = await state_machine.queue_position(session, job)
+            assert position is not None, job_id
+            positions.append(position)
     assert positions == sorted(positions)
     assert positions[1] == positions[0] + 1

@@ -4,6 +4,10 @@ sweeper (on SQLite and PostgreSQL), once, and not again while it is fresh."""
 from __future__ import annotations
 
 from datetime import timedelta
+from queue import Queue
+from typing import Any
+
+import dramatiq
 
 from tests.jobs.support import make_job
 from upscaler.context import AppContext
@@ -19,12 +23,10 @@ def queued_notifications(context: AppContext) -> list[tuple[str, ...]]:
     return [tuple(message.args) for message in _drain(queue)]
 
 
-def _drain(queue: object) -> list[object]:
-    import dramatiq
-
+def _drain(queue: Queue[bytes]) -> list[dramatiq.Message[Any]]:
     items = []
-    while not queue.empty():  # type: ignore[attr-defined]
-        items.append(dramatiq.Message.decode(queue.get_nowait()))  # type: ignore[attr-defined]
+    while not queue.empty():
+        items.append(dramatiq.Message.decode(queue.get_nowait()))
     return items
 
 

@@ -184,7 +184,8 @@ def wait_for_notification(
         job = client.get(f"/api/v1/jobs/{job_id}").json()
         for notification in job.get("notifications", []):
             if notification["kind"] == kind and done(notification):
-                return notification
+                found: dict[str, Any] = notification
+                return found
         if time.monotonic() > deadline:
             raise AssertionError(f"{kind} notification of {job_id}: {job.get('notifications')}")
         time.sleep(0.1)

@@ -314,11 +314,11 @@ def test_no_cycle_between_the_parts_of_upscaler(graph: Graph) -> None:
         lines += [f"  {a} <-> {b}" for a, b in mutual]
         shown = [*pairwise(path), *mutual, *((b, a) for a, b in mutual)]
         for source, target in dict.fromkeys(shown):
-            found = list(dict.fromkeys(sites[source, target]))
+            where = list(dict.fromkeys(sites[source, target]))
             lines.append(f"    {source} -> {target}:")
-            lines += [f"        {site}" for site in found[:6]]
-            if len(found) > 6:
-                lines.append(f"        ... and {len(found) - 6} more")
+            lines += [f"        {site}" for site in where[:6]]
+            if len(where) > 6:
+                lines.append(f"        ... and {len(where) - 6} more")
         problems.append("\n".join(lines))
     assert not problems, "cycles between the parts of upscaler:\n" + "\n".join(problems)
 

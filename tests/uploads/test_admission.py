@@ -5,7 +5,7 @@ a GPU worker is online, and the queue ahead adds to the estimate."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import timedelta
 
 import pytest
@@ -52,7 +52,7 @@ async def sessions(admission_url: str) -> AsyncIterator[async_sessionmaker[Async
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
         for table in (Job, Upload, Worker, Model):
-            await session.exec(delete(table))  # type: ignore[call-overload]
+            await session.exec(delete(table))
         session.add_all(
             [
                 Model(
@@ -89,7 +89,7 @@ async def add_worker(
     queues: list[str],
     *,
     provider: str = "CPUExecutionProvider",
-    throughput: dict[str, object] | None = None,
+    throughput: Mapping[str, object] | None = None,
     seen_ago: float = 0,
 ) -> None:
     async with sessions() as session:
@@ -100,7 +100,7 @@ async def add_worker(
                 pid=1,
                 queues=queues,
                 provider=provider,
-                throughput=throughput or {},
+                throughput=dict(throughput or {}),
                 last_seen_at=utcnow() - timedelta(seconds=seen_ago),
             )
         )

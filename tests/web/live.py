@@ -17,7 +17,7 @@ from upscaler.live_settings import TTL_SECONDS, LiveSettings
 
 
 def app_context(server: LiveServer) -> AppContext:
-    context: AppContext = server.server.config.app.state.context
+    context: AppContext = server.app.state.context
     return context
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,7 @@ BMP = IMAGES / "set5" / "baby_GT.bmp"
 
 
 @pytest.fixture
-def client(server: LiveServer) -> httpx.Client:
+def client(server: LiveServer) -> Iterator[httpx.Client]:
     with server.client() as client:
         yield client
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -18,13 +19,19 @@ from upscaler.db.engine import make_engine, make_sessionmaker
 from upscaler.db.migrate import upgrade_to_head
 from upscaler.db.tables import Job, Model
 from upscaler_worker.actors.upscale_job import choose_model
+from upscaler_worker.context import WorkerContext
 
 GENERAL = "realesr-general-x4v3"
 
 
 @dataclass
 class Ctx:
+    """All of a WorkerContext that choose_model reads."""
+
     sessions: async_sessionmaker[AsyncSession]
+
+    def as_worker_context(self) -> WorkerContext:
+        return cast(WorkerContext, self)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -64,7 +71,7 @@ async def install(sessions: async_sessionmaker[AsyncSession], *, variants: bool)
             for level in ("none", "low", "med", "high")
         ]
     async with sessions() as session:
-        await session.exec(delete(Model))  # type: ignore[call-overload]
+        await session.exec(delete(Model))
         session.add_all(rows)
         await session.commit()
 
@@ -75,9 +82,8 @@ async def test_denoise_runs_the_interpolated_network_for_its_level(
 ) -> None:
     await install(sessions, variants=True)
     params = JobParams(preset=Preset.PHOTO, denoise=level)
-    choice = await choose_model(
-        Ctx(sessions), Job(job_id="j", upload_id="u", model=GENERAL), params
-    )  # type: ignore[arg-type]
+    ctx = Ctx(sessions).as_worker_context()
+    choice = await choose_model(ctx, Job(job_id="j", upload_id="u", model=GENERAL), params)
     assert choice.model.name == f"{GENERAL}-denoise-{level.value}"
     assert choice.denoise_path == "dni"
 
@@ -86,12 +92,12 @@ async def test_without_variants_denoise_is_classical(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await install(sessions, variants=False)
-    ctx = Ctx(sessions)
+    ctx = Ctx(sessions).as_worker_context()
     job = Job(job_id="j", upload_id="u", model=None)
-    plain = await choose_model(ctx, job, JobParams(preset=Preset.ART))  # type: ignore[arg-type]
+    plain = await choose_model(ctx, job, JobParams(preset=Preset.ART))
     assert (plain.model.name, plain.denoise_path) == ("realesr-animevideov3", "none")
-    denoised = await choose_model(ctx, job, JobParams(preset=Preset.ART, denoise=Denoise.MED))  # type: ignore[arg-type]
+    denoised = await choose_model(ctx, job, JobParams(preset=Preset.ART, denoise=Denoise.MED))
     assert (denoised.model.name, denoised.denoise_path) == ("realesr-animevideov3", "classical")
     # A preset no model lists falls back to the best model overall.
-    face = await choose_model(ctx, job, JobParams(preset=Preset.FACE))  # type: ignore[arg-type]
+    face = await choose_model(ctx, job, JobParams(preset=Preset.FACE))
     assert face.model.name == GENERAL

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.export
 
 #: Facts about the released networks, independent of our code: parameter
 #: counts (RRDBNet x4 is the well-known 16,697,987) and telling key shapes.
-OFFICIAL_LAYOUT = {
+OFFICIAL_LAYOUT: dict[str, tuple[int, dict[str, tuple[int, ...]]]] = {
     "RealESRGAN_x4plus": (
         16_697_987,
         {"conv_first.weight": (64, 3, 3, 3), "body.22.rdb3.conv5.weight": (64, 192, 3, 3)},

@@ -9,6 +9,7 @@ import io
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -133,7 +134,7 @@ def test_the_manifest_must_describe_the_graph_exactly(manifest: Manifest) -> Non
         check_matches(recognised, anime.arch, anime.arch_params)
 
 
-def _spec_from(manifest: Manifest, name: str, **ncnn_changes: object) -> ModelSpec:
+def _spec_from(manifest: Manifest, name: str, **ncnn_changes: Any) -> ModelSpec:
     spec = manifest.get(name)
     assert spec.ncnn is not None
     return dataclasses.replace(spec, url=None, ncnn=dataclasses.replace(spec.ncnn, **ncnn_changes))

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from tests.helpers import imread
 from upscaler_worker.inference import ImageDecodeError, UnsupportedImageError
 from upscaler_worker.inference.alpha import bleed_into_transparent
 from upscaler_worker.inference.imageio import decode_image
@@ -67,7 +68,7 @@ def test_grey_stays_grey(images: Path) -> None:
 
 def test_sixteen_bit_png_keeps_every_bit(images: Path) -> None:
     decoded = decode_image(images / "tree_alpha_16bit.png")
-    raw = cv2.imread(str(images / "tree_alpha_16bit.png"), cv2.IMREAD_UNCHANGED)
+    raw = imread(images / "tree_alpha_16bit.png", cv2.IMREAD_UNCHANGED)
     assert decoded.bit_depth == 16 and decoded.color.dtype == np.uint16
     assert np.array_equal(decoded.color, raw[..., :3])
     assert decoded.alpha is not None and np.array_equal(decoded.alpha, raw[..., 3])

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.helpers import imread
 from upscaler_worker.inference import png
 from upscaler_worker.inference.containers import png_metadata_chunks
 
@@ -21,7 +22,8 @@ def pixels(shape: tuple[int, ...], dtype: type, seed: int = 0) -> np.ndarray:
     smooth = cv2.resize(rng.integers(0, top, (9, 7, *shape[2:]), dtype=np.int64).astype(np.float32),
                         (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC)  # fmt: skip
     noisy = smooth + rng.normal(0, top / 50, smooth.shape)
-    return np.clip(noisy, 0, top).astype(dtype).reshape(shape)
+    image: np.ndarray = np.clip(noisy, 0, top).astype(dtype).reshape(shape)
+    return image
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
@@ -38,7 +40,7 @@ def test_round_trip(
 
     with Image.open(path) as image:
         image.verify()  # every chunk's CRC
-    decoded = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    decoded = imread(path, cv2.IMREAD_UNCHANGED)
     expected = color if alpha is None else (
         np.dstack([color, alpha]) if colour == 3 else np.stack([color, alpha], -1)
     )  # fmt: skip

@@ -78,7 +78,8 @@ def _sample(height: int, width: int) -> np.ndarray:
     stripes = 60.0 * np.sin(0.7 * x + 0.2 * y)
     noise = np.random.default_rng(0).normal(0.0, 8.0, (height, width, 3))
     base = np.stack([2.0 * x, 100.0 + stripes, 250.0 - 2.5 * y], axis=-1)
-    return np.clip(base + disc[..., None] + noise, 0, 255).astype(np.uint8)
+    image: np.ndarray = np.clip(base + disc[..., None] + noise, 0, 255).astype(np.uint8)
+    return image
 
 
 @pytest.mark.slow

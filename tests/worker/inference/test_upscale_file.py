@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.helpers import imread
 from tests.worker.inference.support import psnr
 from upscaler_worker.inference import (
     ModelRunner,
@@ -77,7 +78,7 @@ def test_icc_profile_bytes_identical_in_and_out(
     profile = Image.open(source).info["icc_profile"]
     small = tmp_path / "small.png"
     # Keep it quick: a 16-bit crop carrying the same profile.
-    crop = cv2.imread(str(source), cv2.IMREAD_UNCHANGED)[:40, :56]
+    crop = imread(source, cv2.IMREAD_UNCHANGED)[:40, :56]
     from upscaler_worker.inference.containers import png_metadata_chunks
     from upscaler_worker.inference.png import write_png
 
@@ -104,7 +105,7 @@ def test_icc_converted_to_srgb_when_asked(tmp_path: Path, runner: ModelRunner) -
 def test_sixteen_bit_in_sixteen_bit_out(tmp_path: Path, images: Path, runner: ModelRunner) -> None:
     source = images / "tree_alpha_16bit.png"
     result = upscale_file(source, tmp_path / "out", runner, UpscaleOptions(alpha_mode="fast"))
-    out = cv2.imread(str(tmp_path / "out"), cv2.IMREAD_UNCHANGED)
+    out = imread(tmp_path / "out", cv2.IMREAD_UNCHANGED)
     assert result.bit_depth == 16 and out.dtype == np.uint16
     assert out.shape == (256 * 4, 342 * 4, 4)
     # No 8-bit step anywhere: values off the 8-bit grid (multiples of 257),
@@ -187,6 +188,7 @@ def test_hidden_colour_under_transparency_has_no_influence(
         variant = color.copy()
         variant[alpha == 0] = hidden
         results.append(upscale_array(variant, alpha, runner, alpha_mode="fast"))
+    assert results[0].alpha is not None
     visible = results[0].alpha > 0
     assert visible.any() and (~visible).any()
     assert np.array_equal(results[0].color[visible], results[1].color[visible])
@@ -289,8 +291,8 @@ def test_classical_denoise_runs_when_no_dni_model_is_used(
         "high",
     )
     assert plain.model == cleaned.model == "realesr-animevideov3"
-    noise_plain = cv2.imread(str(tmp_path / "a.png")).astype(np.float32).std()
-    noise_cleaned = cv2.imread(str(tmp_path / "b.png")).astype(np.float32).std()
+    noise_plain = imread(tmp_path / "a.png").astype(np.float32).std()
+    noise_cleaned = imread(tmp_path / "b.png").astype(np.float32).std()
     assert noise_cleaned < noise_plain / 2
 
 
@@ -321,20 +323,20 @@ def test_matches_a_plain_pytorch_run_of_the_official_weights(
     (cv2.imread, /255, BGR→RGB, network, clamp, *255, round) on 0014.jpg."""
     import torch
 
-    from tests.helpers import MIRROR
+    from tests.helpers import MIRROR, imread
     from upscaler_worker.export.manifest import load_manifest
     from upscaler_worker.export.weights import load_network, read_state_dict
 
     spec = load_manifest().get("realesr-animevideov3")
     network = load_network(spec, read_state_dict(MIRROR / "realesr-animevideov3.pth"))
-    image = cv2.imread(str(images / "0014.jpg"), cv2.IMREAD_COLOR).astype(np.float32) / 255.0
+    image = imread(images / "0014.jpg", cv2.IMREAD_COLOR).astype(np.float32) / 255.0
     tensor = torch.from_numpy(np.transpose(image[:, :, ::-1].copy(), (2, 0, 1)))[None]
     with torch.no_grad():
         output = network(tensor)[0].clamp(0, 1).numpy()
     reference = (np.transpose(output[::-1], (1, 2, 0)) * 255.0).round().astype(np.uint8)
 
     upscale_file(images / "0014.jpg", tmp_path / "out.png", runner, UpscaleOptions())
-    ours = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_COLOR)
+    ours = imread(tmp_path / "out.png", cv2.IMREAD_COLOR)
     value = psnr(ours, reference)
     worst = int(np.abs(ours.astype(int) - reference.astype(int)).max())
     print(f"ONNX Runtime vs PyTorch on 0014.jpg: PSNR {value:.1f} dB, max abs diff {worst}/255")
