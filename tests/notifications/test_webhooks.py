@@ -24,6 +24,7 @@ from tests.notifications.support import (
     notify_embedded,
     wait_for_notification,
 )
+from tests.web.live import live_settings, set_live_settings
 from upscaler.config import DEFAULT_SEED_USER
 from upscaler.notifications.signing import InvalidSignatureError, verify_signature
 
@@ -228,7 +229,6 @@ def failing_server(
         tmp_path_factory.mktemp("failing"),
         model_dir,
         webhook_allow_private=True,
-        job_timeout_seconds=1,
         job_max_retries=0,
         smtp_url=smtp_server.url,
         smtp_starttls=False,
@@ -244,10 +244,14 @@ def test_failed_event_and_email(
 ) -> None:
     url = receiver.script("/hooks/failed")
     with failing_server.client() as client:
-        accepted = upload(
-            client, big_png(tmp_path / "big.png"), callback_url=url, email="fails@example.org"
-        )
-        assert accepted.status_code == 202, accepted.text
+        # Admitted under the normal limit (admission would refuse it under 1 s);
+        # the limit drops to 1 s before it runs.
+        with live_settings(failing_server, queue_paused=True):
+            accepted = upload(
+                client, big_png(tmp_path / "big.png"), callback_url=url, email="fails@example.org"
+            )
+            assert accepted.status_code == 202, accepted.text
+            set_live_settings(failing_server, job_timeout_seconds=1, workers=True)
         job = wait_for_job(client, accepted.json()["job_id"])
         assert job["status"] == "failed", job
         (request,) = receiver.wait_for("/hooks/failed")
