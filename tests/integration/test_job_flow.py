@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from tests.helpers import IMAGES, SHARED, Service, upload, wait_for_job
+from tests.helpers import IMAGES, SHARED, Service, imread, upload, wait_for_job
 from upscaler.db.engine import make_engine
 from upscaler.db.tables import Worker
 from upscaler.db.types import utcnow
@@ -59,14 +59,14 @@ def test_upscale_gives_exact_factor_png(service: Service, factor: str, scale: in
             assert ISO_UTC.match(job[stamp]), job[stamp]
         assert job["duration_seconds"] > 0
         assert job["params"]["factor"] == factor
+
+        response, image = fetch_image(client, job["result_url"])
         assert job["result"] == {
             "width": 179 * scale,
             "height": 179 * scale,
-            "size_bytes": job["result"]["size_bytes"],
+            "size_bytes": len(response.content),
             "mime_type": "image/png",
         }
-
-        response, image = fetch_image(client, job["result_url"])
         assert response.headers["content-type"] == "image/png"
         assert f"0014-upscaled-{factor}.png" in response.headers["content-disposition"]
         assert response.headers["content-disposition"].startswith("attachment")
@@ -95,7 +95,7 @@ def test_result_matches_plain_pytorch(service: Service) -> None:
     network = build_network(spec.arch, spec.arch_params)
     network.load_state_dict(read_state_dict(SHARED / "models" / spec.filename), strict=True)
     network.eval()
-    bgr = cv2.imread(str(SAMPLE), cv2.IMREAD_COLOR)
+    bgr = imread(SAMPLE, cv2.IMREAD_COLOR)
     rgb = torch.from_numpy(bgr[:, :, ::-1].astype(np.float32) / 255.0).permute(2, 0, 1)[None]
     with torch.no_grad():
         out = network(rgb).clamp_(0, 1)[0].permute(1, 2, 0).numpy()
@@ -204,14 +204,22 @@ def test_signed_links_refuse_tampering_and_expiry(service: Service) -> None:
 
 
 def test_health_reports_models_and_workers(service: Service) -> None:
+    # The jobs of the earlier tests have ended; in the distributed mode the
+    # database is the session's, so rows other modules left count too: the
+    # figures must be the database's at that moment, read on either side.
+    before = asyncio.run(jobs_by_status(service.settings.database_url))
     with service.client() as client:
         health = client.get("/api/v1/health").json()
+    after = asyncio.run(jobs_by_status(service.settings.database_url))
+    assert before == after, (before, after)
     assert health["status"] == "ok", health
     assert health["mode"] == service.mode
     assert health["workers_online"] >= 1
     assert [m["name"] for m in health["models"]] == ["realesr-animevideov3"]
     assert health["providers"] == ["CPUExecutionProvider"]
-    assert isinstance(health["queue_length"], int)
+    assert health["queue_length"] == after.get("queued", 0), (health, after)
+    assert health["running"] == after.get("running", 0), (health, after)
+    assert after.get("completed", 0) >= 3  # this module's: two factors and the signed links
     # Each worker's heartbeat carries its load, for the admin's workers page.
     rows = asyncio.run(worker_rows(service.settings.database_url))
     assert rows
@@ -220,6 +228,18 @@ def test_health_reports_models_and_workers(service: Service) -> None:
         assert load_per_core >= 0
         assert rss_bytes is not None
         assert rss_bytes > 50 * 1024 * 1024  # a process with a model loaded
+
+
+async def jobs_by_status(database_url: str) -> dict[str, int]:
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                text("SELECT status, count(*) FROM jobs GROUP BY status")
+            )
+            return {str(row[0]): int(row[1]) for row in result}
+    finally:
+        await engine.dispose()
 
 
 async def worker_rows(database_url: str) -> list[tuple[float | None, int | None]]:
