@@ -36,6 +36,8 @@ IMAGES = SHARED / "images"
 #: The official model files (.pth, ncnn .param/.bin), as `make models` fetches them.
 MIRROR = SHARED / "models"
 MODEL_MIRROR = MIRROR.as_uri()
+#: The official models in ncnn form (param + bin), as the releases ship them.
+NCNN_DIR = MIRROR / "ncnn"
 #: The one official model whose real weights are on the mirror.
 ANIME = "realesr-animevideov3"
 #: The model the service tests run.

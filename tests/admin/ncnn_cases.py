@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from tests.admin.support import bearer
+from tests.helpers import NCNN_DIR
 
-NCNN_DIR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "models" / "ncnn").resolve()
 SRVGG = "realesr-animevideov3-x4"  # SRVGGNetCompact x4, 1.2 MB
 RRDB = "realesrgan-x4plus-anime"  # RRDBNet, 6 blocks, 9 MB
 

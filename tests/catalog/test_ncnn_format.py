@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import NCNN_DIR
 from upscaler.catalog.ncnn_format import (
     TAG_FP16,
     NcnnFormatError,
@@ -20,7 +21,6 @@ from upscaler.catalog.ncnn_format import (
 )
 from upscaler.catalog.ncnn_recognise import MappingError, recognise
 
-NCNN_DIR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "models" / "ncnn").resolve()
 X4PLUS = "realesrgan-x4plus"
 ANIME = "realesr-animevideov3-x4"
 

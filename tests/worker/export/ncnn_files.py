@@ -17,8 +17,6 @@ from torch import nn
 from upscaler.catalog.ncnn_format import TAG_FP16
 from upscaler_worker.export.archs import SRVGGNetCompact
 
-NCNN_DIR = (Path(__file__).resolve().parents[3] / ".." / "shared" / "models" / "ncnn").resolve()
-
 
 def conv_bytes(conv: nn.Conv2d, fp16: bool) -> bytes:
     weight = conv.weight.detach().numpy().astype(np.float32).ravel()

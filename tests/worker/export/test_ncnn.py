@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.helpers import ANIME, MIRROR
-from tests.worker.export.ncnn_files import NCNN_DIR, small_srvgg, write_srvgg
+from tests.helpers import ANIME, MIRROR, NCNN_DIR
+from tests.worker.export.ncnn_files import small_srvgg, write_srvgg
 from upscaler.catalog.ncnn_format import load_ncnn
 from upscaler.catalog.ncnn_recognise import MappingError, recognise
 from upscaler_worker.export.fetch import SourceUnavailableError, fetch_ncnn
