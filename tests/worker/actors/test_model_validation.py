@@ -14,7 +14,8 @@ import pytest
 from tests.admin.onnx_files import resize_model, two_input_model
 from tests.admin.support import AdminServer, bearer
 from upscaler.contracts import Queue
-from upscaler_worker.actors.models import ModelRejectedError, inspect_onnx, make_fetcher, validate
+from upscaler_worker.actors.model_files import ModelRejectedError, inspect_onnx
+from upscaler_worker.actors.models import make_fetcher, validate
 from upscaler_worker.context import ContextHolder
 from upscaler_worker.runners import RunnerCache
 
