@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response, status
 from upscaler.admin import convert, schemas
 from upscaler.auth.deps import AdminPrincipal
 from upscaler.auth.endpoints import error
-from upscaler.catalog import ncnn_upload, registry
+from upscaler.catalog import model_uploads, ncnn_upload, registry
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError, FieldError
 from upscaler.receive import receive_upload
@@ -64,7 +64,7 @@ async def register_model_from_request(
     )
     try:
         fields = received.fields
-        return await registry.register_upload(
+        return await model_uploads.register_upload(
             context,
             session,
             received,
@@ -115,7 +115,7 @@ async def register_ncnn_from_request(
     )
     try:
         fields = received.fields
-        return await registry.register_ncnn_upload(
+        return await model_uploads.register_ncnn_upload(
             context,
             session,
             received.files,
@@ -264,7 +264,7 @@ async def validate_model(
     name: str, principal: AdminPrincipal, context: ContextDep, session: SessionDep
 ) -> schemas.ModelOut:
     """Have an uploaded model validated again (after an `invalid` verdict, say)."""
-    model = await registry.revalidate(context, session, name, principal.actor)
+    model = await model_uploads.revalidate(context, session, name, principal.actor)
     return convert.model_out(model)
 
 

@@ -13,7 +13,7 @@ from upscaler.admin.api.models import register_model_from_request, register_ncnn
 from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import partial, redirect, render
-from upscaler.catalog import ncnn_upload, registry
+from upscaler.catalog import model_uploads, ncnn_upload, registry
 from upscaler.contracts import ModelStatus
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
@@ -144,7 +144,7 @@ async def model_action(
             await registry.promote(session, name, actor)
             message = f"{name} is active again."
         elif action == "validate":
-            await registry.revalidate(context, session, name, actor)
+            await model_uploads.revalidate(context, session, name, actor)
             message = f"{name} is being validated again."
         elif action == "delete":
             await registry.delete(context, session, name, actor)
