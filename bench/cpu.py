@@ -21,7 +21,8 @@ EXTENSIONS = (
 def cpu_summary(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, object]:
     """{"model": ..., "extensions": {"AVX2": True, ...}} from /proc/cpuinfo
     (empty extensions off Linux)."""
-    model, flags = platform.processor() or platform.machine(), set()
+    model: str = platform.processor() or platform.machine()
+    flags: set[str] = set()
     try:
         text = cpuinfo.read_text(encoding="ascii", errors="replace")
     except OSError:

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import rss, service
+from bench import eta, rss, service
 from bench.cpu import cpu_summary, flags_line
 from bench.measure import (
     FIGURE_MACS,
@@ -219,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             size.set_peak(peak.gflops)
     end_to_end = _end_to_end(args.model_dir, installed, args.repeats)
+    print("ETA: estimated against real time, per preset (fresh service) ...", flush=True)
+    eta_cases = eta.measure(args.model_dir)
     scale_out = None
     if not args.no_service:
         try:
@@ -244,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, result in rss_results.items()
         },
         "end_to_end": end_to_end,
+        "eta": [case.to_json() for case in eta_cases],
         "scale_out": service.as_json(scale_out) if scale_out else None,
         "notes": notes,
         "verdicts": verdicts(sizes, rss_results, end_to_end),
@@ -251,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
-    text = markdown(document)
+    text = markdown(document) + "\n" + eta.markdown(eta_cases)
     if scale_out is not None:
         text += "\n" + service.markdown(scale_out, model_only_512=None)
     (args.out / "bench.md").write_text(text)
