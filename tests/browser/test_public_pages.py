@@ -16,7 +16,7 @@ from PIL import Image
 
 from tests.browser.support import DESKTOP, PHONE, axe_violations, csp_errors, screenshot
 from tests.helpers import IMAGES, LiveServer, upload, wait_for_job
-from tests.web.live import live_settings
+from tests.web.live import live_settings, set_live_settings
 
 pytestmark = pytest.mark.browser
 
@@ -466,10 +466,17 @@ def test_queued_job_can_be_canceled_from_its_page(
 
 
 def test_failed_job_shows_the_reason(page: Any, server: LiveServer, client: httpx.Client) -> None:
-    with live_settings(server, job_timeout_seconds=1, workers=True):
-        job_id = upload(client, MEDIUM, factor="4x").json()["job_id"]
-        page.goto(f"{server.url}/jobs/{job_id}")
+    # Admitted under the normal limit (admission refuses an upload that cannot
+    # finish in 1 s); the limit drops to 1 s before the job runs.
+    with live_settings(server, queue_paused=True, workers=True):
+        accepted = upload(client, MEDIUM, factor="4x")
+        assert accepted.status_code == 202, accepted.text
+        limit = set_live_settings(server, job_timeout_seconds=1, workers=True)
+    try:
+        page.goto(f"{server.url}/jobs/{accepted.json()['job_id']}")
         page.wait_for_selector("#job[data-status=failed]", timeout=60_000)
+    finally:
+        set_live_settings(server, **limit)
     assert page.text_content("#status-badge") == "Failed"
     error = page.text_content("#job-error") or ""
     assert "longer than the 1 s limit" in error
