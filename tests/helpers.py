@@ -467,6 +467,22 @@ def fresh_postgres_database() -> Iterator[str]:
         asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@contextlib.contextmanager
+def migrated_database(kind: str, directory: Path) -> Iterator[str]:
+    """A database of its own at the latest schema: a SQLite file in
+    ``directory``, or (``kind == "postgres"``) a fresh PostgreSQL database."""
+    from upscaler.db.migrate import upgrade_to_head
+
+    if kind == "sqlite":
+        url = f"sqlite:///{directory / 'own.db'}"
+        upgrade_to_head(url)
+        yield url
+        return
+    with fresh_postgres_database() as url:
+        upgrade_to_head(url)
+        yield url
+
+
 class RedisServer:
     """A private redis-server (Debian's, already on the machine), so a test can
     stop and restart it without disturbing anything else."""

@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.helpers import fresh_postgres_database
+from tests.helpers import migrated_database
 from upscaler.contracts import JobStatus, Preset, Queue
 from upscaler.db.engine import make_engine, make_sessionmaker
-from upscaler.db.migrate import upgrade_to_head
 from upscaler.db.tables import Job, Model, Upload, Worker
 from upscaler.db.types import utcnow
 from upscaler.errors import APIError
@@ -36,13 +35,7 @@ def admission_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A database of its own: these tests replace the models and workers."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('admission') / 'admission.db'}"
-        upgrade_to_head(url)
-        yield url
-        return
-    with fresh_postgres_database() as url:
-        upgrade_to_head(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("admission")) as url:
         yield url
 
 

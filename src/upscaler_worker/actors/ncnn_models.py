@@ -152,13 +152,9 @@ def _place(converted: Converted, final: Path) -> list[Path]:
 def _ncnn_details(model: Model, converted: Converted) -> dict[str, Any]:
     installed = converted.installed
     parity = installed.extra.get("ncnn_parity")
-    details = (
-        dict(model.details)
-        | converted.inspection.as_details()
-        | cost_details(installed)
-        | provenance(installed)
-    )
-    if "macs_per_pixel" in cost_details(installed):
+    cost = cost_details(installed)
+    details = dict(model.details) | converted.inspection.as_details() | cost | provenance(installed)
+    if "macs_per_pixel" in cost:
         details["cost_source"] = "architecture"
     return details | {
         "arch": installed.arch,

@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.helpers import fresh_postgres_database
+from tests.helpers import migrated_database
 from upscaler.contracts import Denoise, JobParams, Preset
 from upscaler.db.engine import make_engine, make_sessionmaker
-from upscaler.db.migrate import upgrade_to_head
 from upscaler.db.tables import Job, Model
 from upscaler_worker.actors.upscale_job import choose_model
 from upscaler_worker.context import WorkerContext
@@ -37,13 +36,7 @@ class Ctx:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def choice_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of its own: these tests replace the whole models table."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'choice.db'}"
-        upgrade_to_head(url)
-        yield url
-        return
-    with fresh_postgres_database() as url:
-        upgrade_to_head(url)
+    with migrated_database(request.param, tmp_path) as url:
         yield url
 
 
