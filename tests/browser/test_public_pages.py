@@ -476,7 +476,9 @@ def test_failed_job_shows_the_reason(page: Any, server: LiveServer, client: http
         page.goto(f"{server.url}/jobs/{accepted.json()['job_id']}")
         page.wait_for_selector("#job[data-status=failed]", timeout=60_000)
     finally:
-        set_live_settings(server, **limit)
+        # The worker must see the normal limit again before the next test's
+        # job reaches it, or that job is stopped after 1 s too.
+        set_live_settings(server, workers=True, **limit)
     assert page.text_content("#status-badge") == "Failed"
     error = page.text_content("#job-error") or ""
     assert "longer than the 1 s limit" in error
