@@ -17,15 +17,15 @@ UPSCALER_MODEL_MIRROR ?= $(if $(wildcard $(SHARED)/models/*.pth),file://$(SHARED
 export UPSCALER_MODEL_MIRROR
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install models run api worker test test-fast lint format bench migrate check-migrations browser clean
+.PHONY: help install models run api worker test test-fast lint format bench migrate check-migrations check-client client browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]' -e clients/python
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -62,11 +62,18 @@ browser: ## Debian's Chromium for the browser tests (never a downloaded browser)
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-lint: $(STAMP) ## ruff, mypy and the migration check
+lint: $(STAMP) ## ruff, mypy, the migration check and the client check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(MAKE) --no-print-directory check-migrations
+	$(MAKE) --no-print-directory check-client
+
+client: $(STAMP) ## regenerate clients/python from the API's OpenAPI document
+	$(BIN)/python clients/generate.py
+
+check-client: $(STAMP) ## fail if clients/python is out of date with the API
+	$(BIN)/python clients/generate.py --check
 
 format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

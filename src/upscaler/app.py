@@ -34,6 +34,7 @@ from upscaler.jobs.endpoints import router as jobs_router
 from upscaler.jobs.retention import RetentionSweeper
 from upscaler.jobs.sweeper import Sweeper
 from upscaler.middleware import SecurityHeadersMiddleware
+from upscaler.openapi import install_openapi, operation_id
 from upscaler.resources import STATIC_DIR, VENDOR_DIR, checkout_root
 from upscaler.uploads.endpoints import router as uploads_router
 from upscaler.web.pages import router as pages_router
@@ -115,6 +116,7 @@ def create_app(
             '`{"error": {"status", "code", "message", "fields"?}}`.'
         ),
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
     )
@@ -141,7 +143,7 @@ def create_app(
         if (folder := vendored_dir(name)) is not None:
             app.mount(f"/vendor/{name}", StaticFiles(directory=folder), name=name)
     _install_docs(app)
-    _add_error_schema(app)
+    install_openapi(app)
 
     return app
 
@@ -180,42 +182,3 @@ def _install_docs(app: FastAPI) -> None:
         if js_url and css_url:
             kwargs |= {"swagger_js_url": js_url, "swagger_css_url": css_url}
         return get_swagger_ui_html(**kwargs)
-
-
-def _add_error_schema(app: FastAPI) -> None:
-    """Name the shared error shape in the OpenAPI document."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = original()
-        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorResponse"] = {
-            "type": "object",
-            "required": ["error"],
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["status", "code", "message"],
-                    "properties": {
-                        "status": {"type": "integer"},
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                        "fields": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "field": {"type": "string"},
-                                    "message": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                }
-            },
-        }
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response, status
 
 from upscaler.auth import sessions
@@ -19,14 +17,9 @@ from upscaler.auth.schemas import (
 from upscaler.auth.service import change_password, sign_in, sign_out
 from upscaler.auth.tokens import csrf_token_for
 from upscaler.deps import ContextDep, SessionDep
+from upscaler.openapi import documented_error as error
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-
-_ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
-
-
-def error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
 
 
 @router.post(
@@ -100,7 +93,7 @@ async def logout(principal: UserPrincipal, context: ContextDep, session: Session
         403: error("CSRF token missing (cookie sessions)"),
     },
 )
-async def password(
+async def change_my_password(
     body: PasswordChangeRequest, principal: UserPrincipal, session: SessionDep
 ) -> PasswordChanged:
     """Change your password. Every other session and token of yours ends;
@@ -120,7 +113,7 @@ async def password(
 
 
 @router.get("/me", response_model=MeOut, responses={401: error("Not signed in")})
-async def me(principal: UserPrincipal) -> MeOut:
+async def get_me(principal: UserPrincipal) -> MeOut:
     """Who this token or session belongs to."""
     return MeOut(
         id=principal.user_id,

@@ -13,6 +13,7 @@ from upscaler.db.tables import Upload
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.downloads.request_links import signed_url
 from upscaler.errors import APIError
+from upscaler.openapi import documented_error
 from upscaler.security.signing import DownloadGrant, InvalidLinkError
 from upscaler.storage import ObjectNotFoundError
 
@@ -29,12 +30,15 @@ def content_disposition(filename: str, *, inline: bool) -> str:
     "/files/{token}",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"image/*": {}}, "description": "The file"},
-        403: {"description": "The link was altered or has expired"},
-        404: {"description": "The file no longer exists"},
+        200: {
+            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The file",
+        },
+        403: documented_error("The link was altered or has expired"),
+        404: documented_error("The file no longer exists"),
     },
 )
-async def download(token: str, context: ContextDep) -> StreamingResponse:
+async def download_file(token: str, context: ContextDep) -> StreamingResponse:
     """Stream a stored file named by a signed, short-lived token."""
     try:
         grant = context.signer.verify(token)
@@ -64,9 +68,9 @@ async def download(token: str, context: ContextDep) -> StreamingResponse:
 @router.get(
     "/uploads/{upload_id}/download",
     status_code=307,
-    responses={404: {"description": "No such upload"}},
+    responses={404: documented_error("No such upload")},
 )
-async def upload_download(
+async def download_original(
     upload_id: str, request: Request, context: ContextDep, session: SessionDep
 ) -> RedirectResponse:
     """Redirect to a freshly signed link to an original upload."""

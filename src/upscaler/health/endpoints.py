@@ -44,7 +44,7 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-async def health(context: ContextDep) -> JSONResponse:
+async def get_health(context: ContextDep) -> JSONResponse:
     """Liveness and capacity: queue length, live workers, disk, installed models."""
     problems: list[str] = []
     mode = "embedded" if context.settings.embedded_worker else "distributed"

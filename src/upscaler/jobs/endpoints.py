@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -18,6 +19,7 @@ from upscaler.jobs import state_machine
 from upscaler.jobs.events import job_event_stream, poll_events
 from upscaler.jobs.schemas import JobOut
 from upscaler.jobs.service import load_job, to_public
+from upscaler.openapi import documented_error
 from upscaler.security.signing import DownloadGrant
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
@@ -25,7 +27,7 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 result_router = APIRouter(prefix="/api/v1/jobs", tags=["downloads"])
 log = logging.getLogger(__name__)
 
-JOB_ERRORS: dict[int | str, dict[str, str]] = {404: {"description": "No such job"}}
+JOB_ERRORS: dict[int | str, dict[str, Any]] = {404: documented_error("No such job")}
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=JOB_ERRORS)
@@ -42,7 +44,9 @@ async def get_job(
     responses={200: {"content": {"text/event-stream": {}}}, **JOB_ERRORS},
     response_class=StreamingResponse,
 )
-async def job_events(job_id: str, request: Request, context: ContextDep) -> StreamingResponse:
+async def stream_job_events(
+    job_id: str, request: Request, context: ContextDep
+) -> StreamingResponse:
     """Server-sent events: `state` (the whole job, first from the database) and
     `progress` events, until the job ends. The stream closes after a few
     minutes; EventSource reconnects by itself."""
@@ -80,7 +84,7 @@ async def job_events(job_id: str, request: Request, context: ContextDep) -> Stre
 @router.post(
     "/{job_id}/cancel",
     response_model=JobOut,
-    responses={**JOB_ERRORS, 409: {"description": "The job has already ended"}},
+    responses={**JOB_ERRORS, 409: documented_error("The job has already ended")},
 )
 async def cancel_job(
     job_id: str, request: Request, context: ContextDep, session: SessionDep
@@ -99,9 +103,9 @@ async def cancel_job(
 @result_router.get(
     "/{job_id}/result",
     status_code=307,
-    responses={404: {"description": "No such job"}, 409: {"description": "Not completed"}},
+    responses={404: documented_error("No such job"), 409: documented_error("Not completed")},
 )
-async def job_result(
+async def get_job_result(
     job_id: str, request: Request, context: ContextDep, session: SessionDep
 ) -> RedirectResponse:
     """Redirect to a freshly signed link to the job's result."""

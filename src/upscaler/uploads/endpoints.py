@@ -9,16 +9,11 @@ from fastapi.responses import JSONResponse
 
 from upscaler.deps import ContextDep
 from upscaler.downloads.request_links import base_url
+from upscaler.openapi import documented_error as error
 from upscaler.uploads import service
 from upscaler.uploads.schemas import UploadAccepted
 
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
-
-_ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
 
 
 UPLOAD_FORM_SCHEMA: dict[str, Any] = {
@@ -26,19 +21,12 @@ UPLOAD_FORM_SCHEMA: dict[str, Any] = {
     "required": ["file", "factor"],
     "properties": {
         "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or TIFF"},
-        "factor": {"type": "string", "enum": ["2x", "4x"]},
-        "preset": {
-            "type": "string",
-            "enum": ["photo", "art", "face", "standard"],
-            "default": "standard",
-        },
-        "denoise": {"type": "string", "enum": ["none", "low", "med", "high"], "default": "none"},
+        # The enums the job resource uses too, so a client has one type of each.
+        "factor": {"$ref": "#/components/schemas/Factor"},
+        "preset": {"$ref": "#/components/schemas/Preset", "default": "standard"},
+        "denoise": {"$ref": "#/components/schemas/Denoise", "default": "none"},
         "refine_faces": {"type": "boolean", "default": False},
-        "output_format": {
-            "type": "string",
-            "enum": ["png", "jpg", "webp", "same"],
-            "default": "png",
-        },
+        "output_format": {"$ref": "#/components/schemas/OutputFormat", "default": "png"},
         "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 92},
         "email": {"type": "string", "format": "email"},
         "callback_url": {"type": "string", "format": "uri"},
@@ -57,12 +45,12 @@ UPLOAD_FORM_SCHEMA: dict[str, Any] = {
         }
     },
     responses={
-        400: _error("Invalid form fields (field-level errors)"),
-        413: _error("The file is larger than the upload limit"),
-        415: _error("The file is not a supported image type"),
-        422: _error("An image the server will not process (pixels, animation, corrupt)"),
-        429: _error("Too many uploads from this client"),
-        503: _error("The queue is unavailable or no model is installed; retry later"),
+        400: error("Invalid form fields (field-level errors)"),
+        413: error("The file is larger than the upload limit"),
+        415: error("The file is not a supported image type"),
+        422: error("An image the server will not process (pixels, animation, corrupt)"),
+        429: error("Too many uploads from this client"),
+        503: error("The queue is unavailable or no model is installed; retry later"),
     },
 )
 async def create_upload(request: Request, context: ContextDep) -> JSONResponse:

@@ -179,7 +179,7 @@ async def build_service_info(context: AppContext) -> ServiceInfo:
 
 
 @router.get("/service-info", response_model=ServiceInfo)
-async def service_info(context: ContextDep) -> ServiceInfo:
+async def get_service_info(context: ContextDep) -> ServiceInfo:
     """The live upload limits, the choices the upload form offers, whether face
     refinement is available (and why not), the installed models and the queue,
     for the public page and for clients that want to validate before uploading."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from upscaler.auth.endpoints import error
+from upscaler.openapi import documented_error as error
 
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: error("Not signed in, or the session/token has ended"),

@@ -15,7 +15,6 @@ from upscaler.admin.datefilter import Since, Until
 from upscaler.audit.csvexport import csv_download
 from upscaler.audit.service import Actor, record
 from upscaler.auth.deps import AdminPrincipal
-from upscaler.auth.endpoints import error
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.deps import ContextDep, SessionDep
@@ -29,6 +28,7 @@ from upscaler.jobs.query import (
     list_jobs,
     usage_row,
 )
+from upscaler.openapi import documented_error as error
 
 router = APIRouter()
 

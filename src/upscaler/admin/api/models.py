@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request, Response, status
 
 from upscaler.admin import convert, schemas
 from upscaler.auth.deps import AdminPrincipal
-from upscaler.auth.endpoints import error
 from upscaler.catalog import model_uploads, ncnn_upload, registry
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError, FieldError
+from upscaler.openapi import documented_error as error
 from upscaler.receive import receive_upload
 
 router = APIRouter()

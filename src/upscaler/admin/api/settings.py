@@ -8,8 +8,8 @@ from fastapi import APIRouter
 
 from upscaler.admin import schemas, settings_service
 from upscaler.auth.deps import AdminPrincipal
-from upscaler.auth.endpoints import error
 from upscaler.deps import ContextDep, SessionDep
+from upscaler.openapi import documented_error as error
 
 router = APIRouter()
 

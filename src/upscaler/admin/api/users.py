@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response, status
 from upscaler.admin import convert, schemas
 from upscaler.auth import accounts, sessions
 from upscaler.auth.deps import AdminPrincipal, auth_runtime
-from upscaler.auth.endpoints import error
 from upscaler.deps import ContextDep, SessionDep
+from upscaler.openapi import documented_error as error
 
 router = APIRouter()
 

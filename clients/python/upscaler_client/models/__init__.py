@@ -1,0 +1,157 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .admin_job import AdminJob
+from .admin_job_detail import AdminJobDetail
+from .admin_job_detail_engine import AdminJobDetailEngine
+from .admin_job_detail_params import AdminJobDetailParams
+from .admin_job_params import AdminJobParams
+from .admin_register_model_body import AdminRegisterModelBody
+from .admin_register_model_body_expected_scale import AdminRegisterModelBodyExpectedScale
+from .admin_register_ncnn_model_body import AdminRegisterNcnnModelBody
+from .admin_register_ncnn_model_body_expected_scale import AdminRegisterNcnnModelBodyExpectedScale
+from .artifacts_deleted import ArtifactsDeleted
+from .audit_entry_out import AuditEntryOut
+from .audit_entry_out_details import AuditEntryOutDetails
+from .audit_page import AuditPage
+from .bulk_requeue_out import BulkRequeueOut
+from .bulk_requeue_request import BulkRequeueRequest
+from .choice import Choice
+from .create_upload_body import CreateUploadBody
+from .demote_out import DemoteOut
+from .denoise import Denoise
+from .error_response import ErrorResponse
+from .error_response_error_body import ErrorResponseErrorBody
+from .error_response_error_body_field_problem import ErrorResponseErrorBodyFieldProblem
+from .face_refinement import FaceRefinement
+from .factor import Factor
+from .health import Health
+from .job_out import JobOut
+from .job_out_links import JobOutLinks
+from .job_out_params import JobOutParams
+from .job_page import JobPage
+from .job_status import JobStatus
+from .login_request import LoginRequest
+from .me_out import MeOut
+from .me_out_via import MeOutVia
+from .model_health import ModelHealth
+from .model_out import ModelOut
+from .model_out_details import ModelOutDetails
+from .model_update_request import ModelUpdateRequest
+from .notification_out import NotificationOut
+from .original_info import OriginalInfo
+from .output_format import OutputFormat
+from .password_change_request import PasswordChangeRequest
+from .password_changed import PasswordChanged
+from .password_reset_out import PasswordResetOut
+from .password_reset_request import PasswordResetRequest
+from .preset import Preset
+from .queue_info import QueueInfo
+from .requeue_out import RequeueOut
+from .requeue_out_params import RequeueOutParams
+from .requeue_request import RequeueRequest
+from .requeued_pair import RequeuedPair
+from .rescan_out import RescanOut
+from .result_info import ResultInfo
+from .result_out import ResultOut
+from .service_info import ServiceInfo
+from .service_info_preset_models import ServiceInfoPresetModels
+from .session_out import SessionOut
+from .sessions_ended import SessionsEnded
+from .settings_changes import SettingsChanges
+from .settings_out import SettingsOut
+from .settings_out_changed import SettingsOutChanged
+from .settings_out_changed_additional_property import SettingsOutChangedAdditionalProperty
+from .settings_out_settings import SettingsOutSettings
+from .stats_out import StatsOut
+from .token_out import TokenOut
+from .token_out_token_type import TokenOutTokenType
+from .upload_accepted import UploadAccepted
+from .upload_choices import UploadChoices
+from .upload_info import UploadInfo
+from .upload_limits import UploadLimits
+from .user_create import UserCreate
+from .user_create_role import UserCreateRole
+from .user_created import UserCreated
+from .user_out import UserOut
+from .user_update import UserUpdate
+from .user_update_role_type_0 import UserUpdateRoleType0
+from .worker_out import WorkerOut
+
+__all__ = (
+    "AdminJob",
+    "AdminJobDetail",
+    "AdminJobDetailEngine",
+    "AdminJobDetailParams",
+    "AdminJobParams",
+    "AdminRegisterModelBody",
+    "AdminRegisterModelBodyExpectedScale",
+    "AdminRegisterNcnnModelBody",
+    "AdminRegisterNcnnModelBodyExpectedScale",
+    "ArtifactsDeleted",
+    "AuditEntryOut",
+    "AuditEntryOutDetails",
+    "AuditPage",
+    "BulkRequeueOut",
+    "BulkRequeueRequest",
+    "Choice",
+    "CreateUploadBody",
+    "DemoteOut",
+    "Denoise",
+    "ErrorResponse",
+    "ErrorResponseErrorBody",
+    "ErrorResponseErrorBodyFieldProblem",
+    "FaceRefinement",
+    "Factor",
+    "Health",
+    "JobOut",
+    "JobOutLinks",
+    "JobOutParams",
+    "JobPage",
+    "JobStatus",
+    "LoginRequest",
+    "MeOut",
+    "MeOutVia",
+    "ModelHealth",
+    "ModelOut",
+    "ModelOutDetails",
+    "ModelUpdateRequest",
+    "NotificationOut",
+    "OriginalInfo",
+    "OutputFormat",
+    "PasswordChanged",
+    "PasswordChangeRequest",
+    "PasswordResetOut",
+    "PasswordResetRequest",
+    "Preset",
+    "QueueInfo",
+    "RequeuedPair",
+    "RequeueOut",
+    "RequeueOutParams",
+    "RequeueRequest",
+    "RescanOut",
+    "ResultInfo",
+    "ResultOut",
+    "ServiceInfo",
+    "ServiceInfoPresetModels",
+    "SessionOut",
+    "SessionsEnded",
+    "SettingsChanges",
+    "SettingsOut",
+    "SettingsOutChanged",
+    "SettingsOutChangedAdditionalProperty",
+    "SettingsOutSettings",
+    "StatsOut",
+    "TokenOut",
+    "TokenOutTokenType",
+    "UploadAccepted",
+    "UploadChoices",
+    "UploadInfo",
+    "UploadLimits",
+    "UserCreate",
+    "UserCreated",
+    "UserCreateRole",
+    "UserOut",
+    "UserUpdate",
+    "UserUpdateRoleType0",
+    "WorkerOut",
+)

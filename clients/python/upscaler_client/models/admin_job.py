@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.job_status import JobStatus
+
+if TYPE_CHECKING:
+    from ..models.admin_job_params import AdminJobParams
+
+
+T = TypeVar("T", bound="AdminJob")
+
+
+@_attrs_define
+class AdminJob:
+    """
+    Attributes:
+        attempts (int):
+        created_at (datetime.datetime):
+        duration_seconds (float | None):
+        error (None | str):
+        filename (str):
+        finished_at (datetime.datetime | None):
+        job_id (str):
+        model (None | str):
+        owner (None | str):
+        params (AdminJobParams):
+        progress (int):
+        provider (None | str):
+        queue (str):
+        requeued_from (None | str):
+        started_at (datetime.datetime | None):
+        status (JobStatus):
+        worker_id (None | str):
+    """
+
+    attempts: int
+    created_at: datetime.datetime
+    duration_seconds: float | None
+    error: None | str
+    filename: str
+    finished_at: datetime.datetime | None
+    job_id: str
+    model: None | str
+    owner: None | str
+    params: AdminJobParams
+    progress: int
+    provider: None | str
+    queue: str
+    requeued_from: None | str
+    started_at: datetime.datetime | None
+    status: JobStatus
+    worker_id: None | str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        attempts = self.attempts
+
+        created_at = self.created_at.isoformat()
+
+        duration_seconds: float | None
+        duration_seconds = self.duration_seconds
+
+        error: None | str
+        error = self.error
+
+        filename = self.filename
+
+        finished_at: None | str
+        if isinstance(self.finished_at, datetime.datetime):
+            finished_at = self.finished_at.isoformat()
+        else:
+            finished_at = self.finished_at
+
+        job_id = self.job_id
+
+        model: None | str
+        model = self.model
+
+        owner: None | str
+        owner = self.owner
+
+        params = self.params.to_dict()
+
+        progress = self.progress
+
+        provider: None | str
+        provider = self.provider
+
+        queue = self.queue
+
+        requeued_from: None | str
+        requeued_from = self.requeued_from
+
+        started_at: None | str
+        if isinstance(self.started_at, datetime.datetime):
+            started_at = self.started_at.isoformat()
+        else:
+            started_at = self.started_at
+
+        status = self.status.value
+
+        worker_id: None | str
+        worker_id = self.worker_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "attempts": attempts,
+                "created_at": created_at,
+                "duration_seconds": duration_seconds,
+                "error": error,
+                "filename": filename,
+                "finished_at": finished_at,
+                "job_id": job_id,
+                "model": model,
+                "owner": owner,
+                "params": params,
+                "progress": progress,
+                "provider": provider,
+                "queue": queue,
+                "requeued_from": requeued_from,
+                "started_at": started_at,
+                "status": status,
+                "worker_id": worker_id,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.admin_job_params import AdminJobParams  # noqa: PLC0415
+
+        d = dict(src_dict)
+        attempts = d.pop("attempts")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        def _parse_duration_seconds(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        duration_seconds = _parse_duration_seconds(d.pop("duration_seconds"))
+
+        def _parse_error(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        error = _parse_error(d.pop("error"))
+
+        filename = d.pop("filename")
+
+        def _parse_finished_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                finished_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return finished_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        finished_at = _parse_finished_at(d.pop("finished_at"))
+
+        job_id = d.pop("job_id")
+
+        def _parse_model(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        model = _parse_model(d.pop("model"))
+
+        def _parse_owner(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        owner = _parse_owner(d.pop("owner"))
+
+        params = AdminJobParams.from_dict(d.pop("params"))
+
+        progress = d.pop("progress")
+
+        def _parse_provider(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        provider = _parse_provider(d.pop("provider"))
+
+        queue = d.pop("queue")
+
+        def _parse_requeued_from(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        requeued_from = _parse_requeued_from(d.pop("requeued_from"))
+
+        def _parse_started_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                started_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return started_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        started_at = _parse_started_at(d.pop("started_at"))
+
+        status = JobStatus(d.pop("status"))
+
+        def _parse_worker_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        worker_id = _parse_worker_id(d.pop("worker_id"))
+
+        admin_job = cls(
+            attempts=attempts,
+            created_at=created_at,
+            duration_seconds=duration_seconds,
+            error=error,
+            filename=filename,
+            finished_at=finished_at,
+            job_id=job_id,
+            model=model,
+            owner=owner,
+            params=params,
+            progress=progress,
+            provider=provider,
+            queue=queue,
+            requeued_from=requeued_from,
+            started_at=started_at,
+            status=status,
+            worker_id=worker_id,
+        )
+
+        admin_job.additional_properties = d
+        return admin_job
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
