@@ -13,7 +13,10 @@ all count. The rules (docs/development.md):
   database, no web framework, however indirectly;
 - a worker never loads FastAPI or Starlette, directly or through the modules
   of `upscaler` it imports (the whole closure, parent packages included),
-  except the one-process service, which serves the API by design.
+  except the one-process service, which serves the API by design;
+- the command line (`upscaler_cli`) reaches a server only through the
+  generated client: nothing of `upscaler`, no database, no web framework,
+  and of the worker only its pure-compute inference (for `--local`).
 
 A failure names the offending path, file and line of each import on it.
 """
@@ -34,7 +37,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-ROOTS = ("upscaler", "upscaler_worker")
+ROOTS = ("upscaler", "upscaler_worker", "upscaler_cli")
 
 #: Package-level cycles tolerated for now, each with its reason:
 #: {frozenset({"upscaler.a", "upscaler.b"}): "why it cannot be removed yet"}.
@@ -398,6 +401,23 @@ def test_inference_is_pure_compute(graph: Graph) -> None:
         if module.startswith("upscaler_worker.inference"):
             problems += reaching(graph, module, edges, INFERENCE_FORBIDDEN)
     assert not problems, "upscaler_worker.inference must stay pure compute:\n" + "\n".join(problems)
+
+
+def test_the_cli_uses_only_the_client_and_the_inference_engine(graph: Graph) -> None:
+    edges = closure_edges(graph)
+    problems = []
+    for module in sorted(graph.files):
+        if not module.startswith("upscaler_cli"):
+            continue
+        for found in graph.imports[module]:
+            worker = found.target.split(".")[0] == "upscaler_worker"
+            if worker and not found.target.startswith("upscaler_worker.inference"):
+                problems.append(f"{graph.where(module, found.line)} imports {found.target}")
+        # the same set the engine keeps clear of: nothing of the server, its database or queue
+        problems += reaching(graph, module, edges, INFERENCE_FORBIDDEN)
+    assert not problems, "upscaler_cli goes around the client or the engine:\n" + "\n".join(
+        problems
+    )
 
 
 def test_workers_never_load_the_http_framework(graph: Graph) -> None:
