@@ -19,6 +19,9 @@ RUN npm ci --ignore-scripts --omit=dev --no-audit --no-fund
 COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY onnx_models/manifest.json ./onnx_models/manifest.json
 COPY src ./src
+# The generated API client, which the `upscaler` command line talks through.
+COPY clients/python ./clients/python
+RUN pip wheel --no-deps -w /wheels ./clients/python
 RUN pip wheel --no-deps -w /wheels . \
     && python -c "import glob, zipfile; names = zipfile.ZipFile(*glob.glob('/wheels/*.whl')).namelist(); \
 missing = {'upscaler/vendor/htmx/htmx.min.js', 'upscaler/vendor/swagger-ui/swagger-ui-bundle.js', \
@@ -30,7 +33,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 upscaler
 COPY --from=wheel /wheels /wheels
-RUN pip install "$(ls /wheels/imageupscalerpro-*.whl)[cpu]"
+RUN pip install "$(ls /wheels/imageupscalerpro-*.whl)[cpu]" /wheels/upscaler_client-*.whl
 # Only what the service writes: its data and the installed models (a volume).
 WORKDIR /app
 RUN mkdir -p /app/var /app/onnx_models && chown -R upscaler /app
@@ -52,7 +55,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip libgomp1 \
     && rm -rf /var/lib/apt/lists/* && useradd --create-home --uid 10001 upscaler
 COPY --from=wheel /wheels /wheels
-RUN pip install "$(ls /wheels/imageupscalerpro-*.whl)[gpu]"
+RUN pip install "$(ls /wheels/imageupscalerpro-*.whl)[gpu]" /wheels/upscaler_client-*.whl
 WORKDIR /app
 RUN mkdir -p /app/var /app/onnx_models && chown -R upscaler /app
 USER upscaler
