@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.admin.support import admin_token
 from tests.helpers import IMAGES, TEST_TILE_SIZE, LiveServer, embedded_server, make_settings
 from tests.web.live import live_settings
 from upscaler_cli.ledger import LEDGER_NAME
@@ -303,3 +304,17 @@ def test_status_and_cancel(server: LiveServer, tmp_path: Path, state: Path) -> N
     assert unknown.returncode == 1 and "no job" in unknown.stderr
     unreachable = upscaler("status", job_id, "--server", "http://127.0.0.1:9", state=state)
     assert unreachable.returncode == 2 and "cannot reach the server" in unreachable.stderr
+
+    # Every job on the server is for an admin's bearer token only.
+    refused = upscaler("jobs", "--all", "--server", server.url, state=state)
+    assert refused.returncode == 2 and "admin bearer token" in refused.stderr
+    with server.client() as client:
+        token = admin_token(client)
+    listed = upscaler(
+        "jobs", "--all", "--token", token, "--server", server.url, "--json", state=state
+    )
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["job_id"]: row for row in json.loads(listed.stdout)}
+    assert rows[job_id]["status"] == "canceled" and rows[job_id]["file"] == "0014.jpg"
+    wrong = upscaler("jobs", "--all", "--token", "nope", "--server", server.url, state=state)
+    assert wrong.returncode == 1
