@@ -108,6 +108,45 @@ class OutputFormat(StrEnum):
     SAME = "same"
 
 
+class Fit(StrEnum):
+    """How an image meets a target size: inside it (one side exact, aspect
+    kept) or filling it (both sides exact, the overflow cropped at the centre)."""
+
+    CONTAIN = "contain"
+    COVER = "cover"
+
+
+class PrintSize(StrEnum):
+    """Paper sizes; the target in pixels is the size at the job's dpi (300 unless
+    given), turned to the image's orientation."""
+
+    A3 = "a3"
+    A4 = "a4"
+    A5 = "a5"
+    A6 = "a6"
+    LETTER = "letter"
+    P10X15 = "10x15cm"
+    P13X18 = "13x18cm"
+    P20X30 = "20x30cm"
+
+
+class TargetSize(BaseModel):
+    """An exact result size, worked out at upload (upscaler.sizing): the model's
+    result is resized to `resize_width` x `resize_height` (Lanczos), then cropped
+    at the centre to `width` x `height` (the same, unless the fit is cover)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    width: int = Field(ge=1)
+    height: int = Field(ge=1)
+    resize_width: int = Field(ge=1)
+    resize_height: int = Field(ge=1)
+    fit: Fit = Fit.CONTAIN
+    print_size: PrintSize | None = None
+    #: Written into the result (PNG pHYs, JPEG JFIF, TIFF); None keeps the input's.
+    dpi: int | None = None
+
+
 class JobParams(BaseModel):
     """What the person asked for. Stored on the job as JSON, read by the worker."""
 
@@ -121,6 +160,9 @@ class JobParams(BaseModel):
     quality: int = Field(default=92, ge=1, le=100)
     email: str | None = None
     callback_url: str | None = None
+    #: Set when the person asked for a size rather than (only) a factor; then
+    #: `factor` is the model pass chosen for it.
+    target: TargetSize | None = None
 
 
 #: "state": the status changed (subscribers re-read the job); "progress": a tile finished.

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
+from upscaler.contracts import Fit, PrintSize
 from upscaler.deps import ContextDep
 from upscaler.downloads.request_links import base_url
 from upscaler.openapi import documented_error as error
@@ -18,11 +19,22 @@ router = APIRouter(prefix="/api/v1", tags=["uploads"])
 
 UPLOAD_FORM_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["file", "factor"],
+    # factor, or a target size (target_width and/or target_height, or print_size).
+    "required": ["file"],
     "properties": {
         "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or TIFF"},
         # The enums the job resource uses too, so a client has one type of each.
         "factor": {"$ref": "#/components/schemas/Factor"},
+        "target_width": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "target_height": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "fit": {"type": "string", "enum": [fit.value for fit in Fit], "default": "contain"},
+        "print_size": {"type": "string", "enum": [size.value for size in PrintSize]},
+        "dpi": {
+            "type": "integer",
+            "minimum": 30,
+            "maximum": 2400,
+            "description": "Written into the result; with print_size, 300 unless given",
+        },
         "preset": {"$ref": "#/components/schemas/Preset", "default": "standard"},
         "denoise": {"$ref": "#/components/schemas/Denoise", "default": "none"},
         "refine_faces": {"type": "boolean", "default": False},

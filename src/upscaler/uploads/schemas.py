@@ -6,11 +6,28 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
-from upscaler.contracts import Denoise, Factor, JobParams, JobStatus, OutputFormat, Preset
+from upscaler.contracts import (
+    Denoise,
+    Factor,
+    Fit,
+    JobParams,
+    JobStatus,
+    OutputFormat,
+    Preset,
+    PrintSize,
+    TargetSize,
+)
 from upscaler.errors import APIError, FieldError
 from upscaler.notifications.ssrf import UnsafeCallbackError, parse_callback_url
+from upscaler.sizing import SizeRequest
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _TRUE = {"true", "1", "yes", "on"}
@@ -22,7 +39,13 @@ class UploadForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    factor: Factor
+    #: 2x or 4x; or leave it out and ask for a size (target_width/height, print_size).
+    factor: Factor | None = None
+    target_width: int | None = Field(default=None, ge=1, le=65535)
+    target_height: int | None = Field(default=None, ge=1, le=65535)
+    fit: Fit = Fit.CONTAIN
+    print_size: PrintSize | None = None
+    dpi: int | None = Field(default=None, ge=30, le=2400)
     preset: Preset = Preset.STANDARD
     denoise: Denoise = Denoise.NONE
     refine_faces: bool = False
@@ -42,6 +65,27 @@ class UploadForm(BaseModel):
                 return False
             raise ValueError("must be true or false")
         return value
+
+    @field_validator("target_width", "target_height", "dpi", "print_size", mode="before")
+    @classmethod
+    def _blank_number_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def _size_choice_problem(self) -> FieldError | None:
+        sized = self.size_request.asked
+        if self.factor is None and not sized:
+            return FieldError("factor", "is required")
+        if self.factor is not None and sized:
+            return FieldError("factor", "give factor or a target size, not both")
+        if self.print_size is not None and (self.target_width or self.target_height):
+            return FieldError("print_size", "give print_size or target_width/height, not both")
+        return None
+
+    @property
+    def size_request(self) -> SizeRequest:
+        return SizeRequest(
+            self.target_width, self.target_height, self.fit, self.print_size, self.dpi
+        )
 
     @field_validator("email", "callback_url", mode="before")
     @classmethod
@@ -70,7 +114,7 @@ class UploadForm(BaseModel):
     @classmethod
     def parse(cls, fields: dict[str, str]) -> UploadForm:
         try:
-            return cls.model_validate(fields)
+            form = cls.model_validate(fields)
         except ValidationError as error:
             problems = []
             for item in error.errors():
@@ -84,9 +128,18 @@ class UploadForm(BaseModel):
             raise APIError(
                 400, "invalid_request", "invalid upload form", fields=problems
             ) from error
+        if (problem := form._size_choice_problem()) is not None:
+            raise APIError(400, "invalid_request", "invalid upload form", fields=[problem])
+        return form
 
-    def job_params(self) -> JobParams:
-        return JobParams(**self.model_dump())
+    def job_params(
+        self, factor: Factor | None = None, target: TargetSize | None = None
+    ) -> JobParams:
+        """The job's parameters; with a target size, the factor chosen for it."""
+        size_fields = {"factor", "target_width", "target_height", "fit", "print_size", "dpi"}
+        chosen = factor or self.factor
+        assert chosen is not None  # the form has a factor or a size, and a size plans one
+        return JobParams(**self.model_dump(exclude=size_fields), factor=chosen, target=target)
 
 
 class UploadAccepted(BaseModel):

@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from upscaler.catalog.service import face_refinement_available
 from upscaler.context import AppContext
-from upscaler.contracts import JobStatus
+from upscaler.contracts import Factor, JobStatus, TargetSize
 from upscaler.db.tables import Job, Upload
 from upscaler.errors import APIError, FieldError
 from upscaler.jobs import state_machine
@@ -19,6 +19,7 @@ from upscaler.live_settings import RuntimeSettings
 from upscaler.notifications.intake import check_notification_targets
 from upscaler.queueing.producer import QueueUnavailableError
 from upscaler.receive import ReceivedUpload, receive_upload
+from upscaler.sizing import TargetTooLargeError, plan_target
 from upscaler.storage import new_key
 from upscaler.uploads.admission import place_upload
 from upscaler.uploads.schemas import UploadForm
@@ -56,6 +57,16 @@ async def inspect(received: ReceivedUpload, live: RuntimeSettings) -> ImageInfo:
     )
 
 
+def sized_plan(form: UploadForm, info: ImageInfo) -> tuple[Factor | None, TargetSize | None]:
+    """With a target size: the factor to run and the exact result (422 beyond 4x)."""
+    if not form.size_request.asked:
+        return None, None
+    try:
+        return plan_target(info.width, info.height, form.size_request)
+    except TargetTooLargeError as error:
+        raise APIError(422, "target_too_large", str(error)) from error
+
+
 def unavailable(message: str) -> APIError:
     return APIError(503, "unavailable", message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
@@ -65,6 +76,7 @@ async def accept(
 ) -> tuple[Job, int]:
     """Returns the queued job and its time estimate."""
     assert received.path is not None
+    params = form.job_params(*sized_plan(form, info))
     limit = (await context.live.get()).job_timeout_seconds
     async with context.sessions() as session:
         if form.refine_faces and not await face_refinement_available(session):
@@ -100,7 +112,7 @@ async def accept(
         job_id=state_machine.new_job_id(),
         upload_id=upload.id,
         status=JobStatus.QUEUED.value,
-        params=form.job_params().model_dump(mode="json"),
+        params=params.model_dump(mode="json"),
         queue=queue.value,
         model=placement.model.name,
         estimated_seconds=estimate,

@@ -88,8 +88,12 @@ async def _variants(session: AsyncSession, base: str) -> list[Model]:
 
 def engine_options(ctx: WorkerContext, params: JobParams, choice: ModelChoice) -> UpscaleOptions:
     settings = ctx.settings
+    target = params.target
     return UpscaleOptions(
         outscale=params.factor.scale,
+        resize_to=(target.resize_width, target.resize_height) if target else None,
+        crop_to=(target.width, target.height) if target else None,
+        dpi=target.dpi if target else None,
         output_format=params.output_format.value,
         quality=params.quality,
         denoise=params.denoise.value if choice.denoise_path == "classical" else "none",

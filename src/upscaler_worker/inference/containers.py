@@ -77,3 +77,17 @@ def insert_jpeg_segments(path: Path, segments: list[bytes]) -> None:
         target.write(marker)
         shutil.copyfileobj(source, target, 1 << 20)
     os.replace(temporary, path)
+
+
+def set_jfif_density(path: Path, dpi: tuple[float, float]) -> None:
+    """Write dots per inch into the JFIF header (APP0) the encoder wrote first.
+
+    Layout after SOI: FF E0, length (2), "JFIF\\0", version (2), units (1: per
+    inch), X density (2), Y density (2)."""
+    with path.open("r+b") as handle:
+        head = handle.read(20)
+        if head[2:4] != b"\xff\xe0" or head[6:11] != b"JFIF\x00":
+            return  # no JFIF header to carry it (OpenCV always writes one)
+        handle.seek(13)
+        x, y = (max(1, min(65535, round(value))) for value in dpi)
+        handle.write(bytes([1]) + x.to_bytes(2, "big") + y.to_bytes(2, "big"))

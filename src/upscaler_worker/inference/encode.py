@@ -78,6 +78,8 @@ def encode_image(
         bit_depth, exif_written = _write_png(path, color, alpha, icc, exif_block, dpi)
     elif fmt == "jpg":
         bit_depth, exif_written = _write_jpeg(path, color, alpha, quality, icc, exif_block)
+        if dpi is not None:
+            containers.set_jfif_density(path, dpi)
     elif fmt == "webp":
         icc = icc if channels == 3 else None  # WebP stores grey as colour
         bit_depth, exif_written = _write_webp(path, color, alpha, quality, icc, exif_block)

@@ -36,6 +36,13 @@ class UpscaleOptions:
 
     #: Result size as a multiple of the input: 2 or 4.
     outscale: int = 4
+    #: An exact result size instead: the outscale result is resized to
+    #: `resize_to` (width, height; Lanczos up, area down), then cropped at the
+    #: centre to `crop_to` (the fit-to-cover case).
+    resize_to: tuple[int, int] | None = None
+    crop_to: tuple[int, int] | None = None
+    #: Dots per inch to write into the result; None keeps the input's.
+    dpi: int | None = None
     #: png | jpg | webp | tiff | bmp | same (the input's own format).
     output_format: str = "png"
     #: JPEG/WebP quality 1-100 (WebP 100 is lossless).
@@ -232,6 +239,27 @@ def auto_tile_shape(
     )
 
 
+def fit_to(
+    color: np.ndarray,
+    alpha: np.ndarray | None,
+    size: tuple[int, int],
+    crop: tuple[int, int] | None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Resize to `size` (width, height), then crop `crop` out of its centre."""
+    height, width = color.shape[:2]
+    enlarging = size[0] * size[1] > width * height
+    method = cv2.INTER_LANCZOS4 if enlarging else cv2.INTER_AREA
+    color = cv2.resize(color, size, interpolation=method)
+    if alpha is not None:
+        alpha = cv2.resize(alpha, size, interpolation=method)
+    if crop is not None and crop != size:
+        left, top = (size[0] - crop[0]) // 2, (size[1] - crop[1]) // 2
+        color = color[top : top + crop[1], left : left + crop[0]]
+        if alpha is not None:
+            alpha = alpha[top : top + crop[1], left : left + crop[0]]
+    return np.ascontiguousarray(color), None if alpha is None else np.ascontiguousarray(alpha)
+
+
 def _pad_to_multiple(pixels: np.ndarray, multiple: int) -> np.ndarray:
     """Reflect-pad bottom/right to a multiple (as the official x2 inference does)."""
     pad_h, pad_w = -pixels.shape[0] % multiple, -pixels.shape[1] % multiple
@@ -285,7 +313,10 @@ def upscale_file(
         deadline=deadline,
     )
     inference_seconds = time.monotonic() - inference_started
-    out_height, out_width = upscaled.color.shape[:2]
+    color, alpha = upscaled.color, upscaled.alpha
+    if options.resize_to is not None:
+        color, alpha = fit_to(color, alpha, options.resize_to, options.crop_to)
+    out_height, out_width = color.shape[:2]
 
     fmt = resolve_format(str(options.output_format), decoded.format)
     exif_block = None
@@ -295,19 +326,19 @@ def upscale_file(
         )
     encoded = encode_image(
         Path(output_path),
-        upscaled.color,
-        upscaled.alpha,
+        color,
+        alpha,
         fmt=fmt,
         quality=int(options.quality),
         icc_profile=decoded.icc_profile,
         exif_block=exif_block,
-        dpi=decoded.dpi,
+        dpi=(float(options.dpi), float(options.dpi)) if options.dpi else decoded.dpi,
     )
     if thumbnail_path is not None:
         write_thumbnail(
             Path(thumbnail_path),
-            upscaled.color,
-            upscaled.alpha,
+            color,
+            alpha,
             max_side=options.thumbnail_side,
             icc_profile=decoded.icc_profile,
         )
@@ -318,7 +349,7 @@ def upscale_file(
         extension=encoded.extension,
         size_bytes=encoded.size_bytes,
         bit_depth=encoded.bit_depth,
-        has_alpha=upscaled.alpha is not None and fmt not in ("jpg",),
+        has_alpha=alpha is not None and fmt not in ("jpg",),
         tiles=upscaled.tiles,
         tile_height=upscaled.tile_shape[0],
         tile_width=upscaled.tile_shape[1],

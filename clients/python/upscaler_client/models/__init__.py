@@ -17,6 +17,8 @@ from .bulk_requeue_out import BulkRequeueOut
 from .bulk_requeue_request import BulkRequeueRequest
 from .choice import Choice
 from .create_upload_body import CreateUploadBody
+from .create_upload_body_fit import CreateUploadBodyFit
+from .create_upload_body_print_size import CreateUploadBodyPrintSize
 from .demote_out import DemoteOut
 from .denoise import Denoise
 from .error_response import ErrorResponse
@@ -95,6 +97,8 @@ __all__ = (
     "BulkRequeueRequest",
     "Choice",
     "CreateUploadBody",
+    "CreateUploadBodyFit",
+    "CreateUploadBodyPrintSize",
     "DemoteOut",
     "Denoise",
     "ErrorResponse",

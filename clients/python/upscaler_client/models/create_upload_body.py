@@ -8,6 +8,8 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
+from ..models.create_upload_body_fit import CreateUploadBodyFit
+from ..models.create_upload_body_print_size import CreateUploadBodyPrintSize
 from ..models.denoise import Denoise
 from ..models.factor import Factor
 from ..models.output_format import OutputFormat
@@ -21,31 +23,39 @@ T = TypeVar("T", bound="CreateUploadBody")
 class CreateUploadBody:
     """
     Attributes:
-        factor (Factor):
         file (File): JPEG, PNG, WebP or TIFF
         callback_url (str | Unset):
         denoise (Denoise | Unset):
+        dpi (int | Unset): Written into the result; with print_size, 300 unless given
         email (str | Unset):
+        factor (Factor | Unset):
+        fit (CreateUploadBodyFit | Unset):  Default: CreateUploadBodyFit.CONTAIN.
         output_format (OutputFormat | Unset): Result encoding. SAME keeps the input's format where it can be written.
         preset (Preset | Unset):
+        print_size (CreateUploadBodyPrintSize | Unset):
         quality (int | Unset):  Default: 92.
         refine_faces (bool | Unset):  Default: False.
+        target_height (int | Unset):
+        target_width (int | Unset):
     """
 
-    factor: Factor
     file: File
     callback_url: str | Unset = UNSET
     denoise: Denoise | Unset = UNSET
+    dpi: int | Unset = UNSET
     email: str | Unset = UNSET
+    factor: Factor | Unset = UNSET
+    fit: CreateUploadBodyFit | Unset = CreateUploadBodyFit.CONTAIN
     output_format: OutputFormat | Unset = UNSET
     preset: Preset | Unset = UNSET
+    print_size: CreateUploadBodyPrintSize | Unset = UNSET
     quality: int | Unset = 92
     refine_faces: bool | Unset = False
+    target_height: int | Unset = UNSET
+    target_width: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        factor = self.factor.value
-
         file = self.file.to_tuple()
 
         callback_url = self.callback_url
@@ -54,7 +64,17 @@ class CreateUploadBody:
         if not isinstance(self.denoise, Unset):
             denoise = self.denoise.value
 
+        dpi = self.dpi
+
         email = self.email
+
+        factor: str | Unset = UNSET
+        if not isinstance(self.factor, Unset):
+            factor = self.factor.value
+
+        fit: str | Unset = UNSET
+        if not isinstance(self.fit, Unset):
+            fit = self.fit.value
 
         output_format: str | Unset = UNSET
         if not isinstance(self.output_format, Unset):
@@ -64,15 +84,22 @@ class CreateUploadBody:
         if not isinstance(self.preset, Unset):
             preset = self.preset.value
 
+        print_size: str | Unset = UNSET
+        if not isinstance(self.print_size, Unset):
+            print_size = self.print_size.value
+
         quality = self.quality
 
         refine_faces = self.refine_faces
+
+        target_height = self.target_height
+
+        target_width = self.target_width
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "factor": factor,
                 "file": file,
             }
         )
@@ -80,23 +107,33 @@ class CreateUploadBody:
             field_dict["callback_url"] = callback_url
         if denoise is not UNSET:
             field_dict["denoise"] = denoise
+        if dpi is not UNSET:
+            field_dict["dpi"] = dpi
         if email is not UNSET:
             field_dict["email"] = email
+        if factor is not UNSET:
+            field_dict["factor"] = factor
+        if fit is not UNSET:
+            field_dict["fit"] = fit
         if output_format is not UNSET:
             field_dict["output_format"] = output_format
         if preset is not UNSET:
             field_dict["preset"] = preset
+        if print_size is not UNSET:
+            field_dict["print_size"] = print_size
         if quality is not UNSET:
             field_dict["quality"] = quality
         if refine_faces is not UNSET:
             field_dict["refine_faces"] = refine_faces
+        if target_height is not UNSET:
+            field_dict["target_height"] = target_height
+        if target_width is not UNSET:
+            field_dict["target_width"] = target_width
 
         return field_dict
 
     def to_multipart(self) -> types.RequestFiles:
         files: types.RequestFiles = []
-
-        files.append(("factor", (None, str(self.factor.value).encode(), "text/plain")))
 
         files.append(("file", self.file.to_tuple()))
 
@@ -106,8 +143,17 @@ class CreateUploadBody:
         if not isinstance(self.denoise, Unset):
             files.append(("denoise", (None, str(self.denoise.value).encode(), "text/plain")))
 
+        if not isinstance(self.dpi, Unset):
+            files.append(("dpi", (None, str(self.dpi).encode(), "text/plain")))
+
         if not isinstance(self.email, Unset):
             files.append(("email", (None, str(self.email).encode(), "text/plain")))
+
+        if not isinstance(self.factor, Unset):
+            files.append(("factor", (None, str(self.factor.value).encode(), "text/plain")))
+
+        if not isinstance(self.fit, Unset):
+            files.append(("fit", (None, str(self.fit.value).encode(), "text/plain")))
 
         if not isinstance(self.output_format, Unset):
             files.append(("output_format", (None, str(self.output_format.value).encode(), "text/plain")))
@@ -115,11 +161,20 @@ class CreateUploadBody:
         if not isinstance(self.preset, Unset):
             files.append(("preset", (None, str(self.preset.value).encode(), "text/plain")))
 
+        if not isinstance(self.print_size, Unset):
+            files.append(("print_size", (None, str(self.print_size.value).encode(), "text/plain")))
+
         if not isinstance(self.quality, Unset):
             files.append(("quality", (None, str(self.quality).encode(), "text/plain")))
 
         if not isinstance(self.refine_faces, Unset):
             files.append(("refine_faces", (None, str(self.refine_faces).encode(), "text/plain")))
+
+        if not isinstance(self.target_height, Unset):
+            files.append(("target_height", (None, str(self.target_height).encode(), "text/plain")))
+
+        if not isinstance(self.target_width, Unset):
+            files.append(("target_width", (None, str(self.target_width).encode(), "text/plain")))
 
         for prop_name, prop in self.additional_properties.items():
             files.append((prop_name, (None, str(prop).encode(), "text/plain")))
@@ -129,8 +184,6 @@ class CreateUploadBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        factor = Factor(d.pop("factor"))
-
         file = File(payload=BytesIO(d.pop("file")))
 
         callback_url = d.pop("callback_url", UNSET)
@@ -142,7 +195,23 @@ class CreateUploadBody:
         else:
             denoise = Denoise(_denoise)
 
+        dpi = d.pop("dpi", UNSET)
+
         email = d.pop("email", UNSET)
+
+        _factor = d.pop("factor", UNSET)
+        factor: Factor | Unset
+        if isinstance(_factor, Unset):
+            factor = UNSET
+        else:
+            factor = Factor(_factor)
+
+        _fit = d.pop("fit", UNSET)
+        fit: CreateUploadBodyFit | Unset
+        if isinstance(_fit, Unset):
+            fit = UNSET
+        else:
+            fit = CreateUploadBodyFit(_fit)
 
         _output_format = d.pop("output_format", UNSET)
         output_format: OutputFormat | Unset
@@ -158,20 +227,36 @@ class CreateUploadBody:
         else:
             preset = Preset(_preset)
 
+        _print_size = d.pop("print_size", UNSET)
+        print_size: CreateUploadBodyPrintSize | Unset
+        if isinstance(_print_size, Unset):
+            print_size = UNSET
+        else:
+            print_size = CreateUploadBodyPrintSize(_print_size)
+
         quality = d.pop("quality", UNSET)
 
         refine_faces = d.pop("refine_faces", UNSET)
 
+        target_height = d.pop("target_height", UNSET)
+
+        target_width = d.pop("target_width", UNSET)
+
         create_upload_body = cls(
-            factor=factor,
             file=file,
             callback_url=callback_url,
             denoise=denoise,
+            dpi=dpi,
             email=email,
+            factor=factor,
+            fit=fit,
             output_format=output_format,
             preset=preset,
+            print_size=print_size,
             quality=quality,
             refine_faces=refine_faces,
+            target_height=target_height,
+            target_width=target_width,
         )
 
         create_upload_body.additional_properties = d
