@@ -30,6 +30,8 @@ class LocalRun:
     def __init__(
         self, model_dir: Path, model: str | None, request: JobRequest, stop: threading.Event
     ) -> None:
+        if request.sized or request.factor is None:
+            raise ModelChoiceError("--local takes --factor only; sizes need a server")
         installed = read_installed(model_dir)
         if model is not None:
             chosen = next((m for m in installed if m.name == model), None)

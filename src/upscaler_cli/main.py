@@ -28,7 +28,16 @@ from rich.table import Table
 from upscaler_client import AuthenticatedClient, Client
 from upscaler_client.api.admin import admin_get_jobs
 from upscaler_client.api.jobs import cancel_job, get_job
-from upscaler_client.models import Denoise, ErrorResponse, Factor, JobOut, OutputFormat, Preset
+from upscaler_client.models import (
+    CreateUploadBodyFit,
+    CreateUploadBodyPrintSize,
+    Denoise,
+    ErrorResponse,
+    Factor,
+    JobOut,
+    OutputFormat,
+    Preset,
+)
 
 from upscaler_cli import history
 from upscaler_cli.bars import FileBar, make_progress, overall_bar
@@ -83,7 +92,18 @@ def up(
     paths: Annotated[
         list[Path], typer.Argument(help="Image files and folders (searched recursively).")
     ],
-    factor: Annotated[Factor, typer.Option(help="Result size.")] = Factor("4x"),
+    factor: Annotated[
+        Factor | None, typer.Option(help="2x or 4x (default 4x unless a size is given).")
+    ] = None,
+    width: Annotated[int | None, typer.Option(min=1, help="Exact result width (pixels).")] = None,
+    height: Annotated[int | None, typer.Option(min=1, help="Exact result height (pixels).")] = None,
+    fit: Annotated[
+        CreateUploadBodyFit, typer.Option(help="With both sizes: inside, or filled and cropped.")
+    ] = CreateUploadBodyFit("contain"),
+    print_size: Annotated[
+        CreateUploadBodyPrintSize | None, typer.Option("--print", help="A paper size at --dpi.")
+    ] = None,
+    dpi: Annotated[int | None, typer.Option(min=30, max=2400, help="Dots per inch.")] = None,
     preset: Annotated[Preset, typer.Option(help="What the images are.")] = Preset("standard"),
     denoise: Annotated[Denoise, typer.Option(help="Noise reduction.")] = Denoise("none"),
     output_format: Annotated[
@@ -114,7 +134,21 @@ def up(
         raise fail(str(error)) from None
     if not items:
         raise fail("no images found (JPEG, PNG, WebP, TIFF, BMP)")
-    request = JobRequest(factor.value, preset.value, denoise.value, output_format.value, quality)
+    sized = width is not None or height is not None or print_size is not None
+    if sized and factor is not None:
+        raise fail("give --factor or a size (--width/--height/--print), not both")
+    request = JobRequest(
+        None if sized else (factor or Factor("4x")).value,
+        preset.value,
+        denoise.value,
+        output_format.value,
+        quality,
+        width=width,
+        height=height,
+        fit=fit.value,
+        print_size=print_size.value if print_size else None,
+        dpi=dpi,
+    )
     stop = threading.Event()
     runner: Runner
     if local:

@@ -24,6 +24,8 @@ from upscaler_client.api.jobs import get_job
 from upscaler_client.api.uploads import create_upload
 from upscaler_client.models import (
     CreateUploadBody,
+    CreateUploadBodyFit,
+    CreateUploadBodyPrintSize,
     Denoise,
     ErrorResponse,
     Factor,
@@ -64,21 +66,43 @@ class ServerError(Exception):
 
 @dataclass(frozen=True)
 class JobRequest:
-    factor: str
+    #: None when a size is asked for instead (the server picks the model pass).
+    factor: str | None
     preset: str
     denoise: str
     output_format: str
     quality: int
+    width: int | None = None
+    height: int | None = None
+    fit: str = "contain"
+    print_size: str | None = None
+    dpi: int | None = None
+
+    @property
+    def sized(self) -> bool:
+        return self.width is not None or self.height is not None or self.print_size is not None
 
     def body(self, file: File) -> CreateUploadBody:
-        return CreateUploadBody(
+        body = CreateUploadBody(
             file=file,
-            factor=Factor(self.factor),
             preset=Preset(self.preset),
             denoise=Denoise(self.denoise),
             output_format=OutputFormat(self.output_format),
             quality=self.quality,
         )
+        if self.factor is not None:
+            body.factor = Factor(self.factor)
+        if self.width is not None:
+            body.target_width = self.width
+        if self.height is not None:
+            body.target_height = self.height
+        if self.sized:
+            body.fit = CreateUploadBodyFit(self.fit)
+        if self.print_size is not None:
+            body.print_size = CreateUploadBodyPrintSize(self.print_size)
+        if self.dpi is not None:
+            body.dpi = self.dpi
+        return body
 
 
 class _CountingReader:

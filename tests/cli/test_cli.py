@@ -318,3 +318,41 @@ def test_status_and_cancel(server: LiveServer, tmp_path: Path, state: Path) -> N
     assert rows[job_id]["status"] == "canceled" and rows[job_id]["file"] == "0014.jpg"
     wrong = upscaler("jobs", "--all", "--token", "nope", "--server", server.url, state=state)
     assert wrong.returncode == 1
+
+
+def test_an_exact_size_instead_of_a_factor(server: LiveServer, tmp_path: Path, state: Path) -> None:
+    image = SET5 / "woman_GT.bmp"  # 228 x 344
+    run = upscaler(
+        "up",
+        image,
+        "--width",
+        "800",
+        "--height",
+        "600",
+        "--fit",
+        "cover",
+        "--out",
+        tmp_path / "out",
+        "--server",
+        server.url,
+        "--json",
+        state=state,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert sizes(tmp_path / "out") == {"woman_GT.png": (800, 600)}
+    both = upscaler(
+        "up",
+        image,
+        "--factor",
+        "2x",
+        "--width",
+        "300",
+        "--out",
+        tmp_path / "x",
+        "--server",
+        server.url,
+        state=state,
+    )
+    assert both.returncode == 2 and "not both" in both.stderr
+    local = upscaler("up", image, "--local", "--width", "300", "--out", tmp_path / "y", state=state)
+    assert local.returncode == 2 and "sizes need a server" in local.stderr
