@@ -7,18 +7,37 @@ import base64
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 
 import cv2
-import httpx
 import numpy as np
 import pytest
+import upscaler_client
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from PIL import Image
 from sqlalchemy import select, text
+from upscaler_client.api.downloads import download_file, get_job_result
+from upscaler_client.api.health import get_health
+from upscaler_client.api.jobs import get_job as get_job_operation
+from upscaler_client.models import ErrorResponse, Health, JobStatus, ResultInfo
+from upscaler_client.models import ErrorResponseErrorBodyFieldProblem as FieldProblem
+from upscaler_client.types import File, Response
 
-from tests.helpers import IMAGES, SHARED, Service, imread, upload, wait_for_job
+from tests.api_client import (
+    accepted,
+    create_upload,
+    download,
+    downloaded,
+    error_of,
+    post_upload_form,
+    problems,
+    signed_token,
+    typed,
+    wait_for_job,
+)
+from tests.helpers import IMAGES, SHARED, Service, imread
 from upscaler.db.engine import make_engine
 from upscaler.db.tables import Worker
 from upscaler.db.types import utcnow
@@ -32,53 +51,66 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
-def fetch_image(client: httpx.Client, url: str) -> tuple[httpx.Response, Image.Image]:
-    response = client.get(url)
-    assert response.status_code == 200, response.text
-    return response, Image.open(io.BytesIO(response.content))
+def fetch_image(
+    api: upscaler_client.Client, url: str
+) -> tuple[Response[ErrorResponse | File], Image.Image]:
+    """A signed link (to this API's files endpoint) through the generated client."""
+    response = download(api, url)
+    return response, Image.open(io.BytesIO(downloaded(response)))
+
+
+def is_utc(stamp: datetime | None) -> bool:
+    return stamp is not None and stamp.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize(("factor", "scale"), [("4x", 4), ("2x", 2)])
 def test_upscale_gives_exact_factor_png(service: Service, factor: str, scale: int) -> None:
     with service.client() as client:
-        accepted = upload(client, SAMPLE, factor=factor)
-        assert accepted.status_code == 202, accepted.text
-        body = accepted.json()
-        assert body["status"] == "queued"
-        assert body["job_id"].startswith("job_")
-        assert ISO_UTC.match(body["created_at"])
-        assert body["estimated_seconds"] >= 1
-        assert accepted.headers["location"].endswith(f"/api/v1/jobs/{body['job_id']}")
+        api = typed(client)
+        response = create_upload(api, SAMPLE, factor=factor)
+        body = accepted(response)
+        assert body.status == JobStatus.QUEUED
+        assert body.job_id.startswith("job_")
+        assert is_utc(body.created_at)
+        # The model parses any offset; on the wire a stamp is UTC written with a Z.
+        assert ISO_UTC.match(json.loads(response.content)["created_at"])
+        assert body.estimated_seconds >= 1
+        assert response.headers["location"].endswith(f"/api/v1/jobs/{body.job_id}")
 
-        job = wait_for_job(client, body["job_id"])
-        assert job["status"] == "completed", job
-        assert job["progress"] == 100
-        assert job["model"] == "realesr-animevideov3"
-        assert job["provider"] == "CPUExecutionProvider"
-        for stamp in ("created_at", "started_at", "finished_at"):
-            assert ISO_UTC.match(job[stamp]), job[stamp]
-        assert job["duration_seconds"] > 0
-        assert job["params"]["factor"] == factor
+        job = wait_for_job(api, body.job_id)
+        assert job.status == JobStatus.COMPLETED, job
+        assert job.progress == 100
+        assert job.model == "realesr-animevideov3"
+        assert job.provider == "CPUExecutionProvider"
+        for stamp in (job.created_at, job.started_at, job.finished_at):
+            assert is_utc(stamp), stamp
+        wire = json.loads(get_job_operation.sync_detailed(body.job_id, client=api).content)
+        for name in ("created_at", "started_at", "finished_at"):
+            assert ISO_UTC.match(wire[name]), wire[name]
+        assert job.duration_seconds is not None and job.duration_seconds > 0
+        assert job.params["factor"] == factor
 
-        response, image = fetch_image(client, job["result_url"])
-        assert job["result"] == {
-            "width": 179 * scale,
-            "height": 179 * scale,
-            "size_bytes": len(response.content),
-            "mime_type": "image/png",
-        }
-        assert response.headers["content-type"] == "image/png"
-        assert f"0014-upscaled-{factor}.png" in response.headers["content-disposition"]
-        assert response.headers["content-disposition"].startswith("attachment")
+        assert isinstance(job.result_url, str), job
+        result, image = fetch_image(api, job.result_url)
+        assert job.result == ResultInfo(
+            width=179 * scale,
+            height=179 * scale,
+            size_bytes=len(result.content),
+            mime_type="image/png",
+        )
+        assert result.headers["content-type"] == "image/png"
+        assert f"0014-upscaled-{factor}.png" in result.headers["content-disposition"]
+        assert result.headers["content-disposition"].startswith("attachment")
         assert image.format == "PNG"
         assert image.size == (179 * scale, 179 * scale)
-        assert int(response.headers["content-length"]) == job["result"]["size_bytes"]
+        assert int(result.headers["content-length"]) == job.result.size_bytes
 
-        original, original_image = fetch_image(client, job["original_url"])
+        original, original_image = fetch_image(api, job.original_url)
         assert original.content == SAMPLE.read_bytes()
         assert original_image.size == (179, 179)
 
-        _, preview = fetch_image(client, job["thumbnail_url"])
+        assert isinstance(job.thumbnail_url, str), job
+        _, preview = fetch_image(api, job.thumbnail_url)
         assert max(preview.size) <= 512
 
 
@@ -102,8 +134,10 @@ def test_result_matches_plain_pytorch(service: Service) -> None:
     reference = (out * 255.0).round().astype(np.uint8)  # RGB
 
     with service.client() as client:
-        job = wait_for_job(client, upload(client, SAMPLE, factor="4x").json()["job_id"])
-        _, image = fetch_image(client, job["result_url"])
+        api = typed(client)
+        job = wait_for_job(api, accepted(create_upload(api, SAMPLE, factor="4x")).job_id)
+        assert isinstance(job.result_url, str), job
+        _, image = fetch_image(api, job.result_url)
     served = np.asarray(image.convert("RGB"))
     value = psnr(served, reference)
     print(f"PSNR service vs PyTorch ({service.mode}): {value:.2f} dB")
@@ -117,50 +151,46 @@ def test_bad_uploads_get_clear_errors(service: Service, tmp_path: Path) -> None:
     data = (IMAGES / "faces" / "Blake_Lively.jpg").read_bytes()
     truncated.write_bytes(data[: len(data) // 2])
     with service.client() as client:
-        cases = {
-            415: upload(client, text),
-            422: upload(client, truncated),
-        }
-        unknown_factor = upload(client, SAMPLE, factor="3x")
-        no_file = client.post("/api/v1/uploads", data={"factor": "4x"}, files={"x": ("a", b"1")})
-        missing_factor = client.post(
-            "/api/v1/uploads", files={"file": ("a.jpg", SAMPLE.read_bytes())}
+        api = typed(client)
+        unsupported = create_upload(api, text)
+        corrupt = create_upload(api, truncated)
+        # The typed body cannot name a factor outside the enum, leave out the
+        # file or leave out the factor: these forms are sent as they are.
+        unknown_factor = post_upload_form(
+            api, data={"factor": "3x"}, files={"file": (SAMPLE.name, SAMPLE.read_bytes())}
         )
-        not_found = client.get("/api/v1/jobs/job_doesnotexist")
-    for status, response in cases.items():
-        assert response.status_code == status, response.text
-        assert response.json()["error"]["status"] == status
-    assert "truncated or corrupt" in cases[422].json()["error"]["message"]
-    assert unknown_factor.status_code == 400
-    assert {"field": "factor", "message": "Input should be '2x' or '4x'"} in unknown_factor.json()[
-        "error"
-    ]["fields"]
-    assert no_file.status_code == 400
-    fields = {f["field"] for f in no_file.json()["error"]["fields"]}
+        no_file = post_upload_form(api, data={"factor": "4x"}, files={"x": ("a", b"1")})
+        missing_factor = post_upload_form(
+            api, data={}, files={"file": ("a.jpg", SAMPLE.read_bytes())}
+        )
+        not_found = get_job_operation.sync_detailed("job_doesnotexist", client=api)
+    error_of(unsupported, 415)
+    assert "truncated or corrupt" in error_of(corrupt, 422).message
+    assert FieldProblem(field="factor", message="Input should be '2x' or '4x'") in problems(
+        error_of(unknown_factor, 400)
+    )
+    fields = {problem.field for problem in problems(error_of(no_file, 400))}
     assert "x" in fields  # an unknown field is named
-    assert missing_factor.status_code == 400
-    assert missing_factor.json()["error"]["fields"] == [
-        {"field": "factor", "message": "is required"}
+    assert problems(error_of(missing_factor, 400)) == [
+        FieldProblem(field="factor", message="is required")
     ]
-    assert not_found.status_code == 404
-    assert not_found.json()["error"]["code"] == "not_found"
+    assert error_of(not_found, 404).code == "not_found"
 
 
 def test_oversized_upload_is_413(service: Service) -> None:
     big = b"\xff\xd8\xff" + b"\0" * (20 * 1024 * 1024)
     with service.client() as client:
-        response = client.post(
-            "/api/v1/uploads", files={"file": ("big.jpg", big)}, data={"factor": "4x"}
-        )
-    assert response.status_code == 413
-    assert response.json()["error"]["code"] == "file_too_large"
+        response = create_upload(typed(client), big, filename="big.jpg", factor="4x")
+    assert error_of(response, 413).code == "file_too_large"
 
 
 def test_signed_links_refuse_tampering_and_expiry(service: Service) -> None:
     with service.client() as client:
-        job = wait_for_job(client, upload(client, SAMPLE, factor="2x").json()["job_id"])
-        url = job["result_url"]
-        token = url.rsplit("/", 1)[1]
+        api = typed(client)
+        job = wait_for_job(api, accepted(create_upload(api, SAMPLE, factor="2x")).job_id)
+        assert isinstance(job.result_url, str), job
+        url = job.result_url
+        token = signed_token(api, url)
         # A compressed payload starts with "." (itsdangerous), so split from the right.
         payload, timestamp, _signature = token.rsplit(".", 2)
         # Point the link at another object but keep the old signature.
@@ -174,14 +204,13 @@ def test_signed_links_refuse_tampering_and_expiry(service: Service) -> None:
         # (Not the signature's last character: its low bits are base64 padding.)
         flipped = ("B" if _signature[0] == "A" else "A") + _signature[1:]
         tampered = [
-            url.replace(token, f"{payload}.{timestamp}.{flipped}"),
-            url.replace(token, f"{payload}.{timestamp}.AAAAAAAAAAAAAAAAAAAAAAAAAAA"),
-            url.replace(token, f"{forged}.{timestamp}.{_signature}"),
+            f"{payload}.{timestamp}.{flipped}",
+            f"{payload}.{timestamp}.AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            f"{forged}.{timestamp}.{_signature}",
         ]
         for bad in tampered:
-            response = client.get(bad)
-            assert response.status_code == 403, bad
-            assert response.json()["error"]["code"] == "forbidden"
+            response = download_file.sync_detailed(bad, client=api)
+            assert error_of(response, 403).code == "forbidden", bad
 
         class LongAgo(TimestampSigner):
             def get_timestamp(self) -> int:
@@ -193,14 +222,13 @@ def test_signed_links_refuse_tampering_and_expiry(service: Service) -> None:
         expired = URLSafeTimedSerializer(
             service.settings.secret(), salt="upscaler.download.v1", signer=LongAgo
         ).dumps(original)
-        response = client.get(url.replace(token, expired))
-        assert response.status_code == 403
-        assert "expired" in response.json()["error"]["message"]
+        response = download_file.sync_detailed(expired, client=api)
+        assert "expired" in error_of(response, 403).message
         # The untouched link still works, and so does the redirect that mints one.
-        assert client.get(url).status_code == 200
-        redirect = client.get(f"/api/v1/jobs/{job['job_id']}/result")
-        assert redirect.status_code == 307
-        assert client.get(redirect.headers["location"]).status_code == 200
+        downloaded(download(api, url))
+        redirect = get_job_result.sync_detailed(job.job_id, client=api)
+        assert redirect.status_code == HTTPStatus.TEMPORARY_REDIRECT
+        downloaded(download(api, redirect.headers["location"]))
 
 
 def test_health_reports_models_and_workers(service: Service) -> None:
@@ -209,16 +237,18 @@ def test_health_reports_models_and_workers(service: Service) -> None:
     # figures must be the database's at that moment, read on either side.
     before = asyncio.run(jobs_by_status(service.settings.database_url))
     with service.client() as client:
-        health = client.get("/api/v1/health").json()
+        response = get_health.sync_detailed(client=typed(client))
     after = asyncio.run(jobs_by_status(service.settings.database_url))
     assert before == after, (before, after)
-    assert health["status"] == "ok", health
-    assert health["mode"] == service.mode
-    assert health["workers_online"] >= 1
-    assert [m["name"] for m in health["models"]] == ["realesr-animevideov3"]
-    assert health["providers"] == ["CPUExecutionProvider"]
-    assert health["queue_length"] == after.get("queued", 0), (health, after)
-    assert health["running"] == after.get("running", 0), (health, after)
+    health = response.parsed
+    assert isinstance(health, Health), response.content
+    assert (response.status_code, health.status) == (HTTPStatus.OK, "ok"), health
+    assert health.mode == service.mode
+    assert health.workers_online >= 1
+    assert [m.name for m in health.models] == ["realesr-animevideov3"]
+    assert health.providers == ["CPUExecutionProvider"]
+    assert health.queue_length == after.get("queued", 0), (health, after)
+    assert health.running == after.get("running", 0), (health, after)
     assert after.get("completed", 0) >= 3  # this module's: two factors and the signed links
     # Each worker's heartbeat carries its load, for the admin's workers page.
     rows = asyncio.run(worker_rows(service.settings.database_url))
