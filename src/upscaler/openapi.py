@@ -9,7 +9,8 @@ document, so what it says must be what the API does:
   `upscaler.errors` writes), except where an endpoint documents another body
   for that status on purpose (health's 503 is the Health report);
 - FastAPI's default 422 `HTTPValidationError` is replaced by a 400: this API
-  answers invalid parameters with 400 and the shared shape (errors.py).
+  answers invalid parameters with 400 and the shared shape (errors.py);
+- a redirect (307) documents its Location header and no body.
 (The bearer and cookie security schemes come from the auth dependencies.)
 """
 
@@ -108,6 +109,15 @@ def _fix_errors(operation: dict[str, Any]) -> None:
         del responses["422"]
         responses.setdefault("400", {"description": "Invalid parameters (field-level errors)"})
     for status, response in responses.items():
+        if status.isdigit() and 300 <= int(status) < 400:
+            # A redirect has no body (FastAPI documents an empty JSON one),
+            # only the address to go to.
+            response.pop("content", None)
+            response.setdefault("headers", {})["Location"] = {
+                "description": "Where to go: a freshly signed link",
+                "schema": {"type": "string", "format": "uri"},
+            }
+            continue
         if not status.isdigit() or int(status) < 400:
             continue
         content = response.setdefault("content", {})

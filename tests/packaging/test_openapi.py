@@ -67,3 +67,16 @@ def test_the_error_schema_describes_what_the_api_writes(document: dict[str, Any]
     with_fields["error"]["fields"] = [{"field": "factor", "message": "must be 2x or 4x"}]
     validator.validate(with_fields)
     assert not validator.is_valid({"error": {"status": 400}})
+
+
+def test_redirects_document_their_location_and_no_body(document: dict[str, Any]) -> None:
+    redirects = [
+        (op["operationId"], response)
+        for op in operations(document)
+        for status, response in op["responses"].items()
+        if status.startswith("3")
+    ]
+    assert {name for name, _ in redirects} == {"get_job_result", "download_original"}
+    for name, response in redirects:
+        assert "content" not in response, name  # RedirectResponse sends no body
+        assert "Location" in response["headers"], name
