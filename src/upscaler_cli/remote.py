@@ -213,7 +213,7 @@ class RemoteRun:
         status = data.get("status", "running")
         stage = data.get("stage") or status
         bar.advance_to(int(data.get("progress", 0)), str(stage))
-        return status in {status.value for status in TERMINAL}
+        return status in TERMINAL  # JobStatus is a StrEnum: its members equal their strings
 
     def _download(self, job_id: str, item: Item, bar: FileBar) -> None:
         http = self.api.get_httpx_client()

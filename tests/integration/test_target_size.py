@@ -4,7 +4,6 @@ embedded service: the result is the size asked for, to the pixel."""
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,21 +11,20 @@ from typing import Any
 import pytest
 import upscaler_client
 from PIL import Image
-from upscaler_client.api.jobs import get_job
 from upscaler_client.api.uploads import create_upload
 from upscaler_client.models import (
     CreateUploadBody,
     CreateUploadBodyFit,
     CreateUploadBodyPrintSize,
-    ErrorResponse,
+    ErrorResponseErrorBody,
     Factor,
     JobOut,
     JobStatus,
     OutputFormat,
-    UploadAccepted,
 )
 from upscaler_client.types import File, Response
 
+from tests.api_client import accepted, error_of, problems, wait_for_job
 from tests.helpers import IMAGES, TEST_TILE_SIZE, embedded_server, make_settings
 
 SQUARE = IMAGES / "realesrgan" / "0014.jpg"  # 179 x 179
@@ -57,16 +55,9 @@ def submit(api: upscaler_client.Client, source: Path, **fields: Any) -> Response
 
 
 def finished(api: upscaler_client.Client, response: Response[Any]) -> JobOut:
-    assert isinstance(response.parsed, UploadAccepted), response.content
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job = get_job.sync(response.parsed.job_id, client=api)
-        assert isinstance(job, JobOut)
-        if job.status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED):
-            assert job.status == JobStatus.COMPLETED, job.error
-            return job
-        time.sleep(0.2)
-    raise AssertionError("the job did not finish")
+    job = wait_for_job(api, accepted(response).job_id, timeout=120)
+    assert job.status == JobStatus.COMPLETED, job.error
+    return job
 
 
 def result_image(api: upscaler_client.Client, job: JobOut) -> Image.Image:
@@ -120,25 +111,18 @@ def test_a_print_size_writes_its_dpi(api: upscaler_client.Client) -> None:
     assert as_jpeg.format == "JPEG" and as_jpeg.info["dpi"] == (100, 100)
 
 
-def error_of(response: Response[Any], status: int) -> ErrorResponse:
-    assert response.status_code == status, response.content
-    assert isinstance(response.parsed, ErrorResponse)
-    return response.parsed
-
-
-def problems(error: ErrorResponse) -> list[tuple[str, str]]:
-    assert isinstance(error.error.fields, list), error
-    return [(problem.field, problem.message) for problem in error.error.fields]
+def fields_of(error: ErrorResponseErrorBody) -> list[tuple[str, str]]:
+    return [(problem.field, problem.message) for problem in problems(error)]
 
 
 def test_impossible_or_ambiguous_sizes_are_refused(api: upscaler_client.Client) -> None:
     too_big = error_of(submit(api, SQUARE, target_width=1000), 422)
-    assert too_big.error.code == "target_too_large" and "needs 5.59x" in too_big.error.message
+    assert too_big.code == "target_too_large" and "needs 5.59x" in too_big.message
     both = error_of(submit(api, SQUARE, factor=Factor("2x"), target_width=300), 400)
-    assert problems(both) == [("factor", "give factor or a target size, not both")]
+    assert fields_of(both) == [("factor", "give factor or a target size, not both")]
     neither = error_of(submit(api, SQUARE), 400)
-    assert problems(neither) == [("factor", "is required")]
+    assert fields_of(neither) == [("factor", "is required")]
     mixed = error_of(
         submit(api, SQUARE, target_width=300, print_size=CreateUploadBodyPrintSize("a6")), 400
     )
-    assert problems(mixed)[0][0] == "print_size"
+    assert fields_of(mixed)[0][0] == "print_size"
