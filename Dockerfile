@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image family for every part (see compose.yaml):
 #   wheel   : builds the project's wheel, npm packages' files included (build only)
-#   runtime : API, CPU workers, migrations     (onnxruntime, CPU)
+#   runtime : API, CPU workers, migrations     (onnxruntime-openvino: CPU + OpenVINO bf16)
 #   models  : the one-shot model export        (+ PyTorch, CPU build)
 #   gpu     : GPU workers                      (onnxruntime-gpu on CUDA 12 + cuDNN 9)
 # The images install that wheel and nothing else from the checkout: migrations,

@@ -25,6 +25,11 @@ help: ## list the targets
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# onnxruntime and onnxruntime-openvino both install the `onnxruntime` package:
+	@# a venv made before the switch must lose the plain one first (pyproject.toml).
+	@if [[ ",$(EXTRAS)," == *",cpu,"* && "$$(uname -sm)" == "Linux x86_64" ]] && \
+	  ! $(BIN)/python -m pip show -q onnxruntime-openvino 2>/dev/null; then \
+	  $(BIN)/python -m pip uninstall -y -q onnxruntime 2>/dev/null || true; fi
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]' -e clients/python
 	touch $@
 

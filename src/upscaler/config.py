@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     tile_memory_mb: int = Field(default=512, gt=0)
     # ONNX Runtime threads per inference; 0 = the machine's physical cores.
     inference_threads: int = Field(default=0, ge=0)
+    # The CPU engine path per model: "auto" measures every path this machine
+    # has at worker start and keeps the fastest within the quality floor
+    # (PSNR against fp32, 8-bit); a key forces that path where it exists.
+    engine_path: Literal[
+        "auto", "cpu-fp32", "openvino-fp32", "openvino-bf16", "cpu-int8", "openvino-int8"
+    ] = "auto"
+    engine_quality_floor_db: float = Field(default=45.0, ge=20.0, le=99.0)
 
     # Admin sign-in: session lifetimes and failed-login throttling.
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -49,7 +49,11 @@ class WorkerContext:
     current_job_id: str | None = None
     jobs_done: int = 0
     provider: str | None = None
+    precision: str | None = None
     gpu: str | None = None
+    # The engine path chosen per model and the trials behind it
+    # (upscaler_worker.engines), published on the Worker row.
+    engines: dict[str, Any] = field(default_factory=dict)
     # Measured speed per model (see upscaler_worker.throughput), published on
     # the Worker row with each heartbeat.
     throughput: dict[str, Any] = field(default_factory=dict)

@@ -24,6 +24,7 @@ from upscaler.db.tables import Worker
 from upscaler.db.types import utcnow
 from upscaler_worker.calibration import calibrate
 from upscaler_worker.context import ContextHolder, WorkerContext
+from upscaler_worker.engines import choose_engines
 from upscaler_worker.inference.installed import InstalledModel, read_installed
 from upscaler_worker.inference.runtime import available_providers
 from upscaler_worker.models_sync import register_installed
@@ -83,6 +84,8 @@ async def beat(ctx: WorkerContext) -> None:
             row = Worker(id=ctx.worker_id, hostname=socket.gethostname(), pid=os.getpid())
         row.queues = [q.value for q in ctx.queues]
         row.provider = ctx.provider
+        row.precision = ctx.precision
+        row.engines = dict(ctx.engines)
         row.gpu = ctx.gpu
         row.load_per_core = round(os.getloadavg()[0] / (os.cpu_count() or 1), 2)
         row.rss_bytes = resident_bytes()
@@ -130,10 +133,29 @@ class WorkerLifecycle(dramatiq.Middleware):
             ctx.gpu = await asyncio.to_thread(gpu_name)
         installed = await register_models(ctx)
         if self.runners is not None:
+            await self._choose_engines(ctx, self.runners, installed)
             ctx.throughput = await calibrate(self.runners, installed) | dict(ctx.throughput)
         await beat(ctx)
         self._heartbeat = asyncio.create_task(heartbeat_loop(ctx), name="worker-heartbeat")
         log.info("worker %s ready on queues %s", ctx.worker_id, [q.value for q in ctx.queues])
+
+    @staticmethod
+    async def _choose_engines(
+        ctx: WorkerContext, runners: RunnerCache, installed: list[InstalledModel]
+    ) -> None:
+        settings = ctx.settings
+        choices = await asyncio.to_thread(
+            choose_engines,
+            installed,
+            runners.model_dir,
+            forced=settings.engine_path,
+            floor_db=settings.engine_quality_floor_db,
+            threads=runners.intra_op_threads,
+        )
+        runners.engines = {name: choice.engine for name, choice in choices.items()}
+        ctx.engines = {name: choice.as_dict() for name, choice in choices.items()}
+        if choices:
+            ctx.precision = next(iter(choices.values())).engine.precision
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         # Tell a running job to stop after its current tile (it is queued again).

@@ -12,6 +12,7 @@ from pathlib import Path
 from upscaler.db.tables import Model
 from upscaler_worker.errors import PermanentJobError
 from upscaler_worker.inference import ModelRunner
+from upscaler_worker.inference.engine_paths import EnginePath, model_file
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ class RunnerCache:
         self.intra_op_threads = intra_op_threads
         #: Fetches an admin-uploaded model this worker lacks (the model actors set it).
         self.fetcher: Callable[[Model, Path], Awaitable[None]] | None = None
+        #: The engine path per model name, chosen at start (upscaler_worker.engines);
+        #: a model without one runs the default path (a GPU, else CPU fp32).
+        self.engines: dict[str, EnginePath] = {}
         self._loaded: dict[str, LoadedRunner] = {}
         self._lock = asyncio.Lock()
 
@@ -55,12 +59,20 @@ class RunnerCache:
             if cached is not None and cached.path == path and cached.mtime_ns == mtime:
                 return cached
             log.info("loading model %s from %s", model.name, path)
-            runner = await asyncio.to_thread(
-                ModelRunner.load, path, intra_op_threads=self.intra_op_threads
-            )
+            runner = await asyncio.to_thread(self._load, model.name, path)
             loaded = LoadedRunner(runner, path, mtime)
             self._loaded[model.name] = loaded
             return loaded
+
+    def _load(self, name: str, path: Path) -> ModelRunner:
+        engine = self.engines.get(name)
+        if engine is not None and model_file(engine, path).is_file():
+            try:
+                return ModelRunner.load(path, intra_op_threads=self.intra_op_threads, engine=engine)
+            except Exception:  # the chosen path broke since (a changed file, a driver)
+                log.warning("engine path %s failed for %s; using the default", engine, name,
+                            exc_info=True)  # fmt: skip
+        return ModelRunner.load(path, intra_op_threads=self.intra_op_threads)
 
     def clear(self) -> None:
         self._loaded.clear()

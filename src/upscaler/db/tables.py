@@ -87,6 +87,9 @@ class Job(SQLModel, table=True):
     queue: str = Field(default="cpu", max_length=16)
     model: str | None = Field(default=None, max_length=128)
     provider: str | None = Field(default=None, max_length=64)
+    # The precision the model ran at on that provider ("fp32", "bf16", "fp16",
+    # "int8"): provider + precision is the engine path the worker chose.
+    precision: str | None = Field(default=None, max_length=16)
     # Which engine paths ran (denoise method, tiles, timings): for audit and debugging.
     engine: dict[str, Any] = _json()
     worker_id: str | None = Field(default=None, max_length=128)
@@ -203,6 +206,7 @@ class Worker(SQLModel, table=True):
     pid: int
     queues: list[str] = Field(default_factory=list, sa_type=JSON)
     provider: str | None = Field(default=None, max_length=64)
+    precision: str | None = Field(default=None, max_length=16)
     gpu: str | None = Field(default=None, max_length=255)
     current_job_id: str | None = Field(default=None, max_length=40)
     jobs_done: int = 0
@@ -212,6 +216,13 @@ class Worker(SQLModel, table=True):
     # Measured speed per model: {model name: {"pixels_per_second": smoothed
     # input pixels per second, "jobs": n}}, for estimates and admission.
     throughput: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": "{}"}
+    )
+    # The engine path chosen per model at start: {model name: {"path":
+    # "openvino-bf16", "provider", "precision", "forced": settings chose it,
+    # "trials": [{"path", "seconds", "psnr_db" (null for the fp32 reference),
+    # "accepted": above the quality floor, "error": why it failed to start}]}}.
+    engines: dict[str, Any] = Field(
         default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": "{}"}
     )
     started_at: datetime = _timestamp()

@@ -260,10 +260,15 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
         raise PermanentJobError("the uploaded image no longer exists")
     choice = await choose_model(ctx, job, params)
     runner = await runners.get(choice.model)
-    ctx.provider = runner.provider
+    ctx.provider, ctx.precision = runner.provider, runner.runner.precision
     async with ctx.sessions() as session:
         await state_machine.record_run_details(
-            session, job.job_id, ctx.worker_id, model=choice.model.name, provider=runner.provider
+            session,
+            job.job_id,
+            ctx.worker_id,
+            model=choice.model.name,
+            provider=runner.provider,
+            precision=runner.runner.precision,
         )
 
     loop = asyncio.get_running_loop()

@@ -334,6 +334,15 @@ def _print_list(manifest: Manifest, model_dir: Path) -> None:
             print(f"{line}      denoise {record.denoise}")
 
 
+def _write_int8_copies(model_dir: Path, only: list[str] | None, calibration: Path | None) -> None:
+    from upscaler_worker.export.quantize import quantize_int8
+
+    for record in read_installed(model_dir):
+        if record.variant_of is None and (not only or record.name in only):
+            target = quantize_int8(model_dir / record.file, calibration)
+            print(f"  {record.name:<36} int8 copy: {target.name}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="upscaler-models",
@@ -357,6 +366,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-denoise-variants", action="store_true")
     parser.add_argument(
         "--list", action="store_true", help="show the manifest and what is installed"
+    )
+    parser.add_argument(
+        "--int8",
+        action="store_true",
+        help="also write an int8 (QDQ) copy of each base model, an engine path the "
+        "worker measures against the quality floor (see export/quantize.py)",
+    )
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="images to calibrate the int8 copies on (default: synthetic probes)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -386,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if report.failed:
         return 1
+    if args.int8:
+        _write_int8_copies(args.model_dir, args.only, args.calibration)
     if not read_installed(args.model_dir):
         print(
             "no model is installed: set UPSCALER_MODEL_MIRROR or check the network", file=sys.stderr

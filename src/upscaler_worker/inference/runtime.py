@@ -30,6 +30,13 @@ from typing import Any, ClassVar
 import numpy as np
 import onnxruntime as ort
 
+from upscaler_worker.inference.engine_paths import (
+    CPU,
+    OPENVINO,
+    EnginePath,
+    model_file,
+    openvino_options,
+)
 from upscaler_worker.inference.errors import InferenceError, InferenceTimeout
 from upscaler_worker.inference.installed import InstalledModel, read_installed
 from upscaler_worker.inference.providers import provider_options, session_options
@@ -110,6 +117,8 @@ class ModelRunner:
     input_multiple: int
     provider: str
     fp16: bool = False
+    #: fp32, fp16 (GPU), bf16 (OpenVINO on a bf16 CPU) or int8 (a QDQ copy).
+    precision: str = "fp32"
     arch: str | None = None
     variant_of: str | None = None
     denoise: str | None = None
@@ -125,17 +134,35 @@ class ModelRunner:
         onnx_path: Path | str,
         providers: list[str] | None = None,
         intra_op_threads: int | None = None,
+        engine: EnginePath | None = None,
     ) -> ModelRunner:
+        """A runner for the model, cached per process.
+
+        ``engine`` runs a CPU path (``engine_paths``) exactly as named, or
+        raises when it cannot start; without it the providers are tried in
+        priority order (a GPU first) in fp32.
+        """
         path = Path(onnx_path).resolve()
         if not path.is_file():
             raise FileNotFoundError(f"model file {path} does not exist")
-        key = (path, path.stat().st_mtime_ns, tuple(providers or ()), intra_op_threads)
+        if engine is not None and not model_file(engine, path).is_file():
+            raise FileNotFoundError(f"{engine} needs {model_file(engine, path)}, which is missing")
+        key = (
+            path,
+            path.stat().st_mtime_ns,
+            tuple(providers or ()),
+            intra_op_threads,
+            engine.key if engine else None,
+        )
         with cls._cache_lock:
             cached = cls._cache.get(key)
             if cached is not None:
                 cls._cache.move_to_end(key)
                 return cached
-        runner = cls._create(path, available_providers(providers), intra_op_threads)
+        if engine is not None:
+            runner = cls._create_on_path(path, engine, intra_op_threads)
+        else:
+            runner = cls._create(path, available_providers(providers), intra_op_threads)
         with cls._cache_lock:
             cls._cache[key] = runner
             while len(cls._cache) > _CACHE_SIZE:
@@ -150,8 +177,38 @@ class ModelRunner:
     @classmethod
     def _create(cls, path: Path, providers: list[str], intra_op_threads: int | None) -> ModelRunner:
         session, use_half = cls._first_working_session(path, providers, intra_op_threads)
-        metadata: dict[str, str] = dict(session.get_modelmeta().custom_metadata_map)
         provider = str(session.get_providers()[0])
+        fp16 = (use_half and provider == "CUDAExecutionProvider") or provider == (
+            "TensorrtExecutionProvider"
+        )
+        return cls._described(session, path, provider, "fp16" if fp16 else "fp32")
+
+    @classmethod
+    def _create_on_path(
+        cls, path: Path, engine: EnginePath, intra_op_threads: int | None
+    ) -> ModelRunner:
+        if engine.provider not in ort.get_available_providers():
+            raise RuntimeError(f"{engine.provider} is not in this onnxruntime build")
+        threads = intra_op_threads or physical_cores()
+        providers: list[Any] = [CPU]
+        if engine.provider == OPENVINO:
+            # CPU stays listed for any node OpenVINO declines.
+            providers = [(OPENVINO, openvino_options(engine, threads, None)), CPU]
+        session = ort.InferenceSession(
+            str(model_file(engine, path)),
+            sess_options=session_options(threads, gpu=False),
+            providers=providers,
+        )
+        provider = str(session.get_providers()[0])
+        if provider != engine.provider:
+            raise RuntimeError(f"{engine.provider} did not start (the session runs on {provider})")
+        return cls._described(session, path, provider, engine.precision)
+
+    @classmethod
+    def _described(
+        cls, session: ort.InferenceSession, path: Path, provider: str, precision: str
+    ) -> ModelRunner:
+        metadata: dict[str, str] = dict(session.get_modelmeta().custom_metadata_map)
         runner = cls(
             session=session,
             path=path,
@@ -159,8 +216,8 @@ class ModelRunner:
             scale=int(metadata.get("upscaler.scale", 0)),
             input_multiple=int(metadata.get("upscaler.input_multiple", 1)),
             provider=provider,
-            fp16=(use_half and provider == "CUDAExecutionProvider")
-            or provider == "TensorrtExecutionProvider",
+            fp16=precision == "fp16",
+            precision=precision,
             arch=metadata.get("upscaler.arch"),
             variant_of=metadata.get("upscaler.variant_of"),
             denoise=metadata.get("upscaler.denoise"),
@@ -168,7 +225,7 @@ class ModelRunner:
         if runner.scale == 0:  # a foreign file without our metadata: measure it
             probe = 16 * runner.input_multiple
             runner.scale = runner.run(np.zeros((1, 3, probe, probe), np.float32)).shape[2] // probe
-        log.info("loaded %s (x%d) on %s", runner.name, runner.scale, provider)
+        log.info("loaded %s (x%d) on %s, %s", runner.name, runner.scale, provider, precision)
         return runner
 
     @staticmethod
@@ -200,6 +257,10 @@ class ModelRunner:
                 return session, use_half
             log.warning("%s is not usable here; trying the next provider", chosen[0])
         raise RuntimeError("no execution provider could run the model")
+
+    @property
+    def engine_path(self) -> EnginePath:
+        return EnginePath.of(self.provider, self.precision)
 
     @property
     def input_name(self) -> str:

@@ -152,7 +152,9 @@ def test_prelu_whose_neighbours_are_not_convolutions_keeps_the_general_form(
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 5, 6])],
         [numpy_helper.from_array(slopes, "slope")],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    # IR 10 (ONNX 1.15): what every onnxruntime build here reads; the newest onnx
+    # writes a newer IR than the OpenVINO build of onnxruntime accepts.
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=10)
     rewritten = rewrite_for_nchwc(model)
     assert [node.op_type for node in rewritten.graph.node] == ["Conv", "Relu", "Conv", "Add"]
     sample = np.random.default_rng(0).standard_normal((1, 4, 5, 6)).astype(np.float32)
@@ -183,7 +185,9 @@ def test_prelu_on_the_graph_input_keeps_the_general_form(tmp_path: Path) -> None
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])],
         [numpy_helper.from_array(slopes, "slope"), numpy_helper.from_array(weight, "w")],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    # IR 10 (ONNX 1.15): what every onnxruntime build here reads; the newest onnx
+    # writes a newer IR than the OpenVINO build of onnxruntime accepts.
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=10)
     rewritten = rewrite_for_nchwc(model)
     ops = [node.op_type for node in rewritten.graph.node]
     assert ops == ["Conv", "Relu", "Conv", "Add", "Conv"]
