@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ from tests.helpers import LiveServer, make_settings
 from upscaler.config import DEFAULT_SEED_PASS, DEFAULT_SEED_USER, Settings
 from upscaler.context import AppContext
 from upscaler.db.engine import make_engine, make_sessionmaker
-from upscaler.db.tables import Job, Model, Upload
+from upscaler.db.tables import Job, Model, Upload, Worker
 from upscaler.db.types import utcnow
 from upscaler.storage.factory import make_storage
 
@@ -192,6 +193,20 @@ def seed_model(server: AdminServer, name: str, **values: Any) -> None:
     run(_seed(server.settings, [Model(name=name, **(defaults | values))], {}))
 
 
+def seed_worker(server: AdminServer, worker_id: str, *, seen_ago: float = 0, **values: Any) -> None:
+    """A worker's heartbeat row, last seen `seen_ago` seconds ago."""
+    seen = utcnow() - timedelta(seconds=seen_ago)
+    defaults: dict[str, Any] = {
+        "hostname": "test-host",
+        "pid": 4242,
+        "queues": ["cpu"],
+        "provider": "CPUExecutionProvider",
+        "started_at": seen,
+        "last_seen_at": seen,
+    }
+    run(_seed(server.settings, [Worker(id=worker_id, **(defaults | values))], {}))
+
+
 def seed_job(
     server: AdminServer,
     *,
@@ -203,8 +218,10 @@ def seed_job(
     with_result: bool = True,
     owner_id: int | None = None,
     created_at: Any = None,
+    **values: Any,
 ) -> str:
-    """An upload and its job, with the original (and result) stored."""
+    """An upload and its job, with the original (and result) stored; `values`
+    set further columns of the job (provider, precision, ...)."""
     token = secrets.token_urlsafe(12).replace("-", "a").replace("_", "b")
     original_key = f"originals/{token}.png"
     result_key = f"results/{token}.png" if with_result and status == "completed" else None
@@ -241,6 +258,7 @@ def seed_job(
         result_size_bytes=len(png_bytes(96, 64)) if result_key else None,
         worker_id="test-worker" if status != "queued" else None,
         attempts=1 if status != "queued" else 0,
+        **values,
     )
     blobs = {original_key: png_bytes()}
     if result_key:

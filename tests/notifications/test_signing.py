@@ -10,12 +10,15 @@ import pytest
 from pydantic import ValidationError
 
 from tests.helpers import make_settings
+from upscaler.db.tables import Job
 from upscaler.notifications.mail import SMTPConfig, mask_address
+from upscaler.notifications.payload import LinkMaker, NotificationEvent, build_event
 from upscaler.notifications.signing import (
     InvalidSignatureError,
     signature_header,
     verify_signature,
 )
+from upscaler.storage.factory import make_storage
 from upscaler_worker.actors.notifications import backoff_seconds
 
 BODY = b'{"event":"job.completed","job_id":"job_x"}'
@@ -84,3 +87,25 @@ def test_smtp_settings(tmp_path: Path) -> None:
 def test_mask_address() -> None:
     assert mask_address("someone@example.org") == "s***@example.org"
     assert mask_address("x") == "***"
+
+
+async def test_the_event_names_the_provider_and_the_precision(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, tmp_path, public_base_url="https://up.example.com")
+    job = Job(
+        job_id="job_x",
+        upload_id="upl_x",
+        status="failed",
+        model="realesr-animevideov3",
+        provider="OpenVINOExecutionProvider",
+        precision="bf16",
+        error_message="boom",
+    )
+    storage = make_storage(settings)
+    try:
+        event = await build_event(
+            settings, LinkMaker(settings, storage), job, None, NotificationEvent.FAILED, "dlv_x"
+        )
+    finally:
+        await storage.close()
+    assert (event["provider"], event["precision"]) == ("OpenVINOExecutionProvider", "bf16")
+    assert event["error"] == "boom"

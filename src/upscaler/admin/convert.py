@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
 from upscaler.admin import schemas
 from upscaler.audit.queries import AuditEntry
 from upscaler.contracts import JobStatus
@@ -9,6 +14,8 @@ from upscaler.db.tables import AuthSession, Job, Model, User, Worker
 from upscaler.db.types import utcnow
 from upscaler.health.endpoints import WORKER_STALE_AFTER
 from upscaler.jobs.query import JobDetail, JobRow
+
+log = logging.getLogger(__name__)
 
 
 def _job_fields(job: Job, filename: str, owner: str | None) -> dict[str, object]:
@@ -22,6 +29,7 @@ def _job_fields(job: Job, filename: str, owner: str | None) -> dict[str, object]
         "duration_seconds": job.duration_seconds,
         "model": job.model,
         "provider": job.provider,
+        "precision": job.precision,
         "queue": job.queue,
         "worker_id": job.worker_id,
         "attempts": job.attempts,
@@ -86,6 +94,18 @@ def admin_job_detail(detail: JobDetail) -> schemas.AdminJobDetail:
     )
 
 
+def engine_choices(engines: dict[str, Any]) -> dict[str, schemas.EngineChoiceOut]:
+    """A worker's `engines` column by model name; an entry that does not parse
+    is left out (and logged) rather than failing the workers page."""
+    choices: dict[str, schemas.EngineChoiceOut] = {}
+    for model, entry in sorted((engines or {}).items()):
+        try:
+            choices[model] = schemas.EngineChoiceOut.model_validate(entry)
+        except ValidationError:
+            log.warning("the engines entry of model %s does not parse: %r", model, entry)
+    return choices
+
+
 def worker_out(worker: Worker) -> schemas.WorkerOut:
     age = (utcnow() - worker.last_seen_at).total_seconds()
     return schemas.WorkerOut(
@@ -94,6 +114,8 @@ def worker_out(worker: Worker) -> schemas.WorkerOut:
         pid=worker.pid,
         queues=list(worker.queues),
         provider=worker.provider,
+        precision=worker.precision,
+        engines=engine_choices(worker.engines),
         gpu=worker.gpu,
         current_job_id=worker.current_job_id,
         jobs_done=worker.jobs_done,

@@ -25,6 +25,7 @@ class AdminJob(BaseModel):
     duration_seconds: float | None
     model: str | None
     provider: str | None
+    precision: str | None = None
     queue: str
     worker_id: str | None
     attempts: int
@@ -128,12 +129,57 @@ class ArtifactsDeleted(BaseModel):
 # -- workers ------------------------------------------------------------------------
 
 
+class EngineTrialOut(BaseModel):
+    """One engine path a worker measured for a model at start."""
+
+    path: str = Field(description="provider-precision, e.g. openvino-bf16")
+    seconds: float | None = Field(default=None, description="the measured pass")
+    psnr_db: float | None = Field(
+        default=None, description="against the fp32 reference (null for the reference itself)"
+    )
+    accepted: bool = Field(default=False, description="at or above the quality floor")
+    error: str | None = Field(default=None, description="why the path failed to start")
+
+    def rejection(self) -> str | None:
+        """Why this candidate was turned down; None when it passed."""
+        if self.error:
+            return self.error
+        return None if self.accepted else "below the quality floor"
+
+
+class EngineChoiceOut(BaseModel):
+    """The engine path a worker chose for one model, and what it measured."""
+
+    path: str = Field(description="the chosen path, e.g. openvino-bf16")
+    provider: str | None = None
+    precision: str | None = None
+    forced: bool = Field(default=False, description="set by the worker's settings, not measured")
+    trials: list[EngineTrialOut] = Field(
+        default_factory=list, description="every candidate measured (none when forced)"
+    )
+
+    def chosen(self) -> EngineTrialOut | None:
+        """The measurement of the chosen path, when there is one."""
+        return next((t for t in self.trials if t.path == self.path), None)
+
+    def rejected(self) -> list[EngineTrialOut]:
+        return [t for t in self.trials if t.rejection() is not None]
+
+    def also_passed(self) -> list[EngineTrialOut]:
+        """Candidates that passed but were not chosen (slower, or not forced)."""
+        return [t for t in self.trials if t.path != self.path and t.rejection() is None]
+
+
 class WorkerOut(BaseModel):
     id: str
     hostname: str
     pid: int
     queues: list[str]
     provider: str | None
+    precision: str | None = None
+    engines: dict[str, EngineChoiceOut] = Field(
+        default_factory=dict, description="model name -> the engine path chosen at start"
+    )
     gpu: str | None
     current_job_id: str | None
     jobs_done: int

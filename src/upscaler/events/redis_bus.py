@@ -42,7 +42,7 @@ class RedisEventBus:
             yield events()
         finally:
             with contextlib.suppress(Exception):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
 
     async def close(self) -> None:
         await self._redis.aclose()

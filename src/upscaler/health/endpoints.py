@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from upscaler.catalog.service import all_models
@@ -39,8 +40,25 @@ class Health(BaseModel):
     workers_online: int
     free_disk_percent: float | None
     providers: list[str]
+    engine_paths: list[str] = Field(
+        description="the engine paths (provider-precision, e.g. openvino-bf16) the online "
+        "workers chose for their models",
+    )
+    precisions: list[str] = Field(description="the precisions the online workers run at")
     models: list[ModelHealth]
     problems: list[str]
+
+
+def chosen_engine_paths(workers: Sequence[Worker]) -> list[str]:
+    """The distinct paths the workers chose, one per model in each worker's
+    `engines` (a malformed entry is skipped: the worker writes them)."""
+    paths = {
+        choice.get("path")
+        for worker in workers
+        for choice in (worker.engines or {}).values()
+        if isinstance(choice, dict)
+    }
+    return sorted(path for path in paths if isinstance(path, str) and path)
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
@@ -66,6 +84,8 @@ async def get_health(context: ContextDep) -> JSONResponse:
             workers_online=0,
             free_disk_percent=None,
             providers=[],
+            engine_paths=[],
+            precisions=[],
             models=[],
             problems=[f"database unavailable: {type(error).__name__}"],
         )
@@ -87,6 +107,8 @@ async def get_health(context: ContextDep) -> JSONResponse:
         workers_online=len(online),
         free_disk_percent=free,
         providers=sorted({w.provider for w in online if w.provider}),
+        engine_paths=chosen_engine_paths(online),
+        precisions=sorted({w.precision for w in online if w.precision}),
         models=[
             ModelHealth(
                 name=m.name,

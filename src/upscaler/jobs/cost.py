@@ -31,6 +31,9 @@ from upscaler.db.tables import Model
 #: that then times out. The first completed job replaces it.
 DEFAULT_MACS_PER_SECOND: Mapping[Queue, float] = {Queue.CPU: 15e9, Queue.GPU: 500e9}
 CPU_PROVIDER = "CPUExecutionProvider"
+#: Providers that run on the CPU: OpenVINO's is one here (the worker uses its
+#: CPU device for bf16), so it must not make a worker look like a GPU one.
+CPU_PROVIDERS = frozenset({CPU_PROVIDER, "OpenVINOExecutionProvider"})
 #: Per job whatever its size: claim, download, model load, store, notify.
 FIXED_OVERHEAD_SECONDS = 2.0
 #: A job's own deadline: TIMEOUT_MARGIN x its expected time, at least the
@@ -49,7 +52,7 @@ def base_name(model: Model) -> str:
 def default_macs_per_second(provider: str | None) -> float:
     """The MAC/s to assume for a worker that has measured nothing: a GPU's
     only when it runs a GPU execution provider."""
-    on_cpu = provider is None or provider == CPU_PROVIDER
+    on_cpu = provider is None or provider in CPU_PROVIDERS
     return DEFAULT_MACS_PER_SECOND[Queue.CPU if on_cpu else Queue.GPU]
 
 

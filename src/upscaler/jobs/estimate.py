@@ -20,7 +20,7 @@ from upscaler.contracts import JobStatus, Queue
 from upscaler.db.tables import Job, Model, Upload, Worker
 from upscaler.db.types import utcnow
 from upscaler.jobs.cost import (
-    CPU_PROVIDER,
+    CPU_PROVIDERS,
     PoolSpeed,
     WorkerSpeed,
     default_macs_per_second,
@@ -43,7 +43,11 @@ async def online_workers(session: AsyncSession) -> Sequence[Worker]:
 def has_gpu(worker: Worker) -> bool:
     """Serves the GPU queue with a GPU execution provider (the embedded worker
     serves every queue on the CPU: it is no reason to route there)."""
-    return Queue.GPU.value in worker.queues and worker.provider not in (None, CPU_PROVIDER)
+    return (
+        Queue.GPU.value in worker.queues
+        and worker.provider is not None
+        and worker.provider not in CPU_PROVIDERS
+    )
 
 
 async def gpu_online(session: AsyncSession) -> bool:

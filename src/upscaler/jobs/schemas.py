@@ -50,6 +50,10 @@ class JobOut(BaseModel):
         default=None, description="the estimate given when the image was uploaded"
     )
     provider: str | None
+    precision: str | None = Field(
+        default=None,
+        description="the precision the model ran at on that provider: fp32, bf16, fp16, int8",
+    )
     worker_id: str | None
     attempts: int
     error: str | None

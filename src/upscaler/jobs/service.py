@@ -120,6 +120,7 @@ async def to_public(
         model_reason=job.model_reason,
         estimated_seconds_at_upload=job.estimated_seconds,
         provider=job.provider,
+        precision=job.precision,
         worker_id=job.worker_id,
         attempts=job.attempts,
         error=job.error_message if status == JobStatus.FAILED else None,

@@ -107,6 +107,7 @@ async def build_event(
         "status": job.status,
         "model": job.model,
         "provider": job.provider,
+        "precision": job.precision,
         "params": {key: job.params[key] for key in PUBLIC_PARAMS if key in job.params},
         "attempts": job.attempts,
         "created_at": _iso(job.created_at),

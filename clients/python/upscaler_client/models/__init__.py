@@ -21,6 +21,8 @@ from .create_upload_body_fit import CreateUploadBodyFit
 from .create_upload_body_print_size import CreateUploadBodyPrintSize
 from .demote_out import DemoteOut
 from .denoise import Denoise
+from .engine_choice_out import EngineChoiceOut
+from .engine_trial_out import EngineTrialOut
 from .error_response import ErrorResponse
 from .error_response_error_body import ErrorResponseErrorBody
 from .error_response_error_body_field_problem import ErrorResponseErrorBodyFieldProblem
@@ -78,6 +80,7 @@ from .user_out import UserOut
 from .user_update import UserUpdate
 from .user_update_role_type_0 import UserUpdateRoleType0
 from .worker_out import WorkerOut
+from .worker_out_engines import WorkerOutEngines
 
 __all__ = (
     "AdminJob",
@@ -101,6 +104,8 @@ __all__ = (
     "CreateUploadBodyPrintSize",
     "DemoteOut",
     "Denoise",
+    "EngineChoiceOut",
+    "EngineTrialOut",
     "ErrorResponse",
     "ErrorResponseErrorBody",
     "ErrorResponseErrorBodyFieldProblem",
@@ -158,4 +163,5 @@ __all__ = (
     "UserUpdate",
     "UserUpdateRoleType0",
     "WorkerOut",
+    "WorkerOutEngines",
 )

@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.job_status import JobStatus
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.admin_job_params import AdminJobParams
@@ -37,6 +38,7 @@ class AdminJob:
         started_at (datetime.datetime | None):
         status (JobStatus):
         worker_id (None | str):
+        precision (None | str | Unset):
     """
 
     attempts: int
@@ -56,6 +58,7 @@ class AdminJob:
     started_at: datetime.datetime | None
     status: JobStatus
     worker_id: None | str
+    precision: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,6 +111,12 @@ class AdminJob:
         worker_id: None | str
         worker_id = self.worker_id
 
+        precision: None | str | Unset
+        if isinstance(self.precision, Unset):
+            precision = UNSET
+        else:
+            precision = self.precision
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -131,6 +140,8 @@ class AdminJob:
                 "worker_id": worker_id,
             }
         )
+        if precision is not UNSET:
+            field_dict["precision"] = precision
 
         return field_dict
 
@@ -234,6 +245,15 @@ class AdminJob:
 
         worker_id = _parse_worker_id(d.pop("worker_id"))
 
+        def _parse_precision(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        precision = _parse_precision(d.pop("precision", UNSET))
+
         admin_job = cls(
             attempts=attempts,
             created_at=created_at,
@@ -252,6 +272,7 @@ class AdminJob:
             started_at=started_at,
             status=status,
             worker_id=worker_id,
+            precision=precision,
         )
 
         admin_job.additional_properties = d

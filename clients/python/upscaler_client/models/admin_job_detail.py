@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.job_status import JobStatus
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.admin_job_detail_engine import AdminJobDetailEngine
@@ -52,6 +53,7 @@ class AdminJobDetail:
         thumbnail_url (None | str):
         upload (UploadInfo):
         worker_id (None | str):
+        precision (None | str | Unset):
     """
 
     attempts: int
@@ -82,6 +84,7 @@ class AdminJobDetail:
     thumbnail_url: None | str
     upload: UploadInfo
     worker_id: None | str
+    precision: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,6 +173,12 @@ class AdminJobDetail:
         worker_id: None | str
         worker_id = self.worker_id
 
+        precision: None | str | Unset
+        if isinstance(self.precision, Unset):
+            precision = UNSET
+        else:
+            precision = self.precision
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -204,6 +213,8 @@ class AdminJobDetail:
                 "worker_id": worker_id,
             }
         )
+        if precision is not UNSET:
+            field_dict["precision"] = precision
 
         return field_dict
 
@@ -379,6 +390,15 @@ class AdminJobDetail:
 
         worker_id = _parse_worker_id(d.pop("worker_id"))
 
+        def _parse_precision(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        precision = _parse_precision(d.pop("precision", UNSET))
+
         admin_job_detail = cls(
             attempts=attempts,
             audit=audit,
@@ -408,6 +428,7 @@ class AdminJobDetail:
             thumbnail_url=thumbnail_url,
             upload=upload,
             worker_id=worker_id,
+            precision=precision,
         )
 
         admin_job_detail.additional_properties = d

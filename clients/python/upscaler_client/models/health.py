@@ -17,9 +17,12 @@ T = TypeVar("T", bound="Health")
 class Health:
     """
     Attributes:
+        engine_paths (list[str]): the engine paths (provider-precision, e.g. openvino-bf16) the online workers chose for
+            their models
         free_disk_percent (float | None):
         mode (str):
         models (list[ModelHealth]):
+        precisions (list[str]): the precisions the online workers run at
         problems (list[str]):
         providers (list[str]):
         queue_length (int):
@@ -28,9 +31,11 @@ class Health:
         workers_online (int):
     """
 
+    engine_paths: list[str]
     free_disk_percent: float | None
     mode: str
     models: list[ModelHealth]
+    precisions: list[str]
     problems: list[str]
     providers: list[str]
     queue_length: int
@@ -40,6 +45,8 @@ class Health:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        engine_paths = self.engine_paths
+
         free_disk_percent: float | None
         free_disk_percent = self.free_disk_percent
 
@@ -49,6 +56,8 @@ class Health:
         for models_item_data in self.models:
             models_item = models_item_data.to_dict()
             models.append(models_item)
+
+        precisions = self.precisions
 
         problems = self.problems
 
@@ -66,9 +75,11 @@ class Health:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "engine_paths": engine_paths,
                 "free_disk_percent": free_disk_percent,
                 "mode": mode,
                 "models": models,
+                "precisions": precisions,
                 "problems": problems,
                 "providers": providers,
                 "queue_length": queue_length,
@@ -85,6 +96,7 @@ class Health:
         from ..models.model_health import ModelHealth  # noqa: PLC0415
 
         d = dict(src_dict)
+        engine_paths = cast(list[str], d.pop("engine_paths"))
 
         def _parse_free_disk_percent(data: object) -> float | None:
             if data is None:
@@ -102,6 +114,8 @@ class Health:
 
             models.append(models_item)
 
+        precisions = cast(list[str], d.pop("precisions"))
+
         problems = cast(list[str], d.pop("problems"))
 
         providers = cast(list[str], d.pop("providers"))
@@ -115,9 +129,11 @@ class Health:
         workers_online = d.pop("workers_online")
 
         health = cls(
+            engine_paths=engine_paths,
             free_disk_percent=free_disk_percent,
             mode=mode,
             models=models,
+            precisions=precisions,
             problems=problems,
             providers=providers,
             queue_length=queue_length,

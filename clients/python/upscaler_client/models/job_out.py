@@ -46,6 +46,7 @@ class JobOut:
         links (JobOutLinks | Unset):
         model_reason (None | str | Unset): why this model runs rather than the preset's first choice (time limit)
         notifications (list[NotificationOut] | Unset): webhook and e-mail deliveries, once the job has ended
+        precision (None | str | Unset): the precision the model ran at on that provider: fp32, bf16, fp16, int8
         queue_position (int | None | Unset): 1 = next to run; null unless queued
         result (None | ResultInfo | Unset):
         result_url (None | str | Unset):
@@ -73,6 +74,7 @@ class JobOut:
     links: JobOutLinks | Unset = UNSET
     model_reason: None | str | Unset = UNSET
     notifications: list[NotificationOut] | Unset = UNSET
+    precision: None | str | Unset = UNSET
     queue_position: int | None | Unset = UNSET
     result: None | ResultInfo | Unset = UNSET
     result_url: None | str | Unset = UNSET
@@ -162,6 +164,12 @@ class JobOut:
                 notifications_item = notifications_item_data.to_dict()
                 notifications.append(notifications_item)
 
+        precision: None | str | Unset
+        if isinstance(self.precision, Unset):
+            precision = UNSET
+        else:
+            precision = self.precision
+
         queue_position: int | None | Unset
         if isinstance(self.queue_position, Unset):
             queue_position = UNSET
@@ -221,6 +229,8 @@ class JobOut:
             field_dict["model_reason"] = model_reason
         if notifications is not UNSET:
             field_dict["notifications"] = notifications
+        if precision is not UNSET:
+            field_dict["precision"] = precision
         if queue_position is not UNSET:
             field_dict["queue_position"] = queue_position
         if result is not UNSET:
@@ -382,6 +392,15 @@ class JobOut:
 
                 notifications.append(notifications_item)
 
+        def _parse_precision(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        precision = _parse_precision(d.pop("precision", UNSET))
+
         def _parse_queue_position(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -448,6 +467,7 @@ class JobOut:
             links=links,
             model_reason=model_reason,
             notifications=notifications,
+            precision=precision,
             queue_position=queue_position,
             result=result,
             result_url=result_url,

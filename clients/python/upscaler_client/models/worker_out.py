@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.worker_out_engines import WorkerOutEngines
+
 
 T = TypeVar("T", bound="WorkerOut")
 
@@ -28,7 +32,9 @@ class WorkerOut:
         queues (list[str]):
         seconds_since_seen (float):
         started_at (datetime.datetime):
+        engines (WorkerOutEngines | Unset): model name -> the engine path chosen at start
         load_per_core (float | None | Unset):
+        precision (None | str | Unset):
         rss_bytes (int | None | Unset):
     """
 
@@ -44,7 +50,9 @@ class WorkerOut:
     queues: list[str]
     seconds_since_seen: float
     started_at: datetime.datetime
+    engines: WorkerOutEngines | Unset = UNSET
     load_per_core: float | None | Unset = UNSET
+    precision: None | str | Unset = UNSET
     rss_bytes: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -76,11 +84,21 @@ class WorkerOut:
 
         started_at = self.started_at.isoformat()
 
+        engines: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.engines, Unset):
+            engines = self.engines.to_dict()
+
         load_per_core: float | None | Unset
         if isinstance(self.load_per_core, Unset):
             load_per_core = UNSET
         else:
             load_per_core = self.load_per_core
+
+        precision: None | str | Unset
+        if isinstance(self.precision, Unset):
+            precision = UNSET
+        else:
+            precision = self.precision
 
         rss_bytes: int | None | Unset
         if isinstance(self.rss_bytes, Unset):
@@ -106,8 +124,12 @@ class WorkerOut:
                 "started_at": started_at,
             }
         )
+        if engines is not UNSET:
+            field_dict["engines"] = engines
         if load_per_core is not UNSET:
             field_dict["load_per_core"] = load_per_core
+        if precision is not UNSET:
+            field_dict["precision"] = precision
         if rss_bytes is not UNSET:
             field_dict["rss_bytes"] = rss_bytes
 
@@ -115,6 +137,8 @@ class WorkerOut:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.worker_out_engines import WorkerOutEngines  # noqa: PLC0415
+
         d = dict(src_dict)
 
         def _parse_current_job_id(data: object) -> None | str:
@@ -156,6 +180,13 @@ class WorkerOut:
 
         started_at = datetime.datetime.fromisoformat(d.pop("started_at"))
 
+        _engines = d.pop("engines", UNSET)
+        engines: WorkerOutEngines | Unset
+        if isinstance(_engines, Unset):
+            engines = UNSET
+        else:
+            engines = WorkerOutEngines.from_dict(_engines)
+
         def _parse_load_per_core(data: object) -> float | None | Unset:
             if data is None:
                 return data
@@ -164,6 +195,15 @@ class WorkerOut:
             return cast(float | None | Unset, data)
 
         load_per_core = _parse_load_per_core(d.pop("load_per_core", UNSET))
+
+        def _parse_precision(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        precision = _parse_precision(d.pop("precision", UNSET))
 
         def _parse_rss_bytes(data: object) -> int | None | Unset:
             if data is None:
@@ -187,7 +227,9 @@ class WorkerOut:
             queues=queues,
             seconds_since_seen=seconds_since_seen,
             started_at=started_at,
+            engines=engines,
             load_per_core=load_per_core,
+            precision=precision,
             rss_bytes=rss_bytes,
         )
 

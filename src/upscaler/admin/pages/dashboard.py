@@ -33,6 +33,8 @@ STREAM_SECONDS = 300.0
 #: once per MIN_GAP_SECONDS however busy the job events are.
 REFRESH_SECONDS = 5.0
 MIN_GAP_SECONDS = 1.0
+#: The longest a burst of job events is gathered into one refresh.
+BURST_SECONDS = 0.25
 CHART_EVERY_SECONDS = 30.0
 
 
@@ -105,8 +107,12 @@ async def dashboard_events(request: Request, context: ContextDep) -> StreamingRe
 
             async def next_change(wait_seconds: float) -> None:
                 """Wait for a job event (or the timeout), then swallow the
-                burst that came with it: one refresh covers them all."""
+                burst that came with it: one refresh covers them all. The
+                swallowing is bounded: a fast job sends progress events closer
+                together than any gap, and would otherwise hold the refresh
+                back until it had ended."""
                 nonlocal pending
+                burst_ends: float | None = None
                 while True:
                     if pending is None:
                         pending = asyncio.ensure_future(anext(iterator))
@@ -114,7 +120,11 @@ async def dashboard_events(request: Request, context: ContextDep) -> StreamingRe
                     if not done:
                         return
                     pending = None
-                    wait_seconds = 0.05
+                    now = time.monotonic()
+                    burst_ends = burst_ends or now + BURST_SECONDS
+                    if now >= burst_ends:
+                        return
+                    wait_seconds = min(0.05, burst_ends - now)
 
             try:
                 while time.monotonic() < deadline and not await request.is_disconnected():
