@@ -32,7 +32,9 @@ class NcnnRunner:
     version: str
 
     @classmethod
-    def load(cls, param: Path, weights: Path, threads: int) -> NcnnRunner:
+    def load(cls, param: Path, weights: Path, threads: int, *, fp32: bool = False) -> NcnnRunner:
+        """``fp32``: no fp16/bf16 storage or arithmetic (ncnn's defaults use
+        fp16 storage where the CPU has F16C): the same precision as ORT fp32."""
         import ncnn
 
         from upscaler.catalog.ncnn_format import load_ncnn
@@ -41,6 +43,10 @@ class NcnnRunner:
         net = ncnn.Net()
         net.opt.use_vulkan_compute = False  # CPU: the machine the other contenders run on
         net.opt.num_threads = threads
+        if fp32:
+            for name in ("use_fp16_packed", "use_fp16_storage", "use_fp16_arithmetic",
+                         "use_bf16_storage"):  # fmt: skip
+                setattr(net.opt, name, False)
         if net.load_param(str(param)) != 0 or net.load_model(str(weights)) != 0:
             raise RuntimeError(f"ncnn could not load {param.name}")
         version = str(getattr(ncnn, "__version__", "?"))

@@ -88,7 +88,8 @@ def _s(value: float | None) -> str:
 
 def markdown(document: dict[str, Any]) -> str:
     out = [*_header(document), *_size_table(document["sizes"]), *_rss_table(document["rss"])]
-    out += ["", "End-to-end (upload -> completed) vs model-only, 512x512: " + _e2e(document)]
+    if document.get("end_to_end") is not None or not document.get("overheads"):
+        out += ["", "End-to-end (upload -> completed) vs model-only, 512x512: " + _e2e(document)]
     out += ["", "## Targets", "", "| target | subject | measured | limit | result |"]
     out.append("|---|---|---|---|---|")
     for line in document["verdicts"]:

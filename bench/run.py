@@ -31,23 +31,20 @@ import os
 import platform
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import eta, rss, service
+from bench import eta, overhead, peers, rss, service
 from bench.cpu import cpu_summary, flags_line
 from bench.measure import (
     FIGURE_MACS,
     LARGE_MACS,
     REFERENCE_MACS_PER_PIXEL,
     SizeResult,
-    as_batch,
     large_size_allowed,
     measure_size,
     planned_repeats,
     planned_size,
-    sample_image,
 )
 from bench.peak import measure_matmul_peak
 from bench.report import markdown, verdicts
@@ -108,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip jobs/minute with 1 and 2 worker processes and polling latency",
     )
+    parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="skip the engine paths against ncnn and PyTorch at 256x256 and 512x512",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.quick:
@@ -122,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     started_load = load_average()
     cpu = cpu_summary()
     print(f"CPU {flags_line(cpu)}", flush=True)
+    peer_figures = None
+    if not args.no_peers:
+        # First, on a quiet machine: the chosen path of each model against
+        # ncnn and PyTorch, as asked (never scaled down).
+        names = [model.name for model in models]
+        peer_figures = peers.run(args.model_dir, names, min(args.repeats, 3))
     print(f"measuring the fp32 matmul peak ({threads} threads) ...", flush=True)
     peak = measure_matmul_peak(threads)
     torch_peak = peak.torch_gflops or 0
@@ -218,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         peak = again
         for size in sizes:
             size.set_peak(peak.gflops)
-    end_to_end = _end_to_end(args.model_dir, installed, args.repeats)
+    overheads = overhead.measure(args.model_dir, models, 2 if args.quick else 3)
     print("ETA: estimated against real time, per preset (fresh service) ...", flush=True)
     eta_cases = eta.measure(args.model_dir)
     scale_out = None
@@ -245,16 +253,22 @@ def main(argv: list[str] | None = None) -> int:
             name: {**result.__dict__, "limit_bytes": result.limit_bytes}
             for name, result in rss_results.items()
         },
-        "end_to_end": end_to_end,
+        "end_to_end": None,
+        "overheads": overheads,
+        "peers": peer_figures,
         "eta": [case.to_json() for case in eta_cases],
         "scale_out": service.as_json(scale_out) if scale_out else None,
         "notes": notes,
-        "verdicts": verdicts(sizes, rss_results, end_to_end),
+        "verdicts": verdicts(sizes, rss_results, None) + overhead.verdicts(overheads),
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
-    text = markdown(document) + "\n" + eta.markdown(eta_cases)
+    text = markdown(document) + "\n" + overhead.markdown(overheads)
+    if peer_figures is not None:
+        (args.out / "peers.json").write_text(json.dumps(peer_figures, indent=2) + "\n")
+        text = peers.markdown(peer_figures) + "\n" + text
+    text += "\n" + eta.markdown(eta_cases)
     if scale_out is not None:
         text += "\n" + service.markdown(scale_out, model_only_512=None)
     (args.out / "bench.md").write_text(text)
@@ -334,44 +348,3 @@ def _scale_out(model_dir: Path, quick: bool) -> service.ServiceFigures:
                 for n in (1, 2)
             ],
         )
-
-
-def _end_to_end(model_dir: Path, installed: list[InstalledModel], repeats: int) -> dict[str, Any]:
-    """Upload -> completed on the embedded service (`make run`'s own process)
-    for a 512x512 PNG at 4x, against model-only runs of the model each job ran,
-    on the same image, taken in turns with the jobs (see service.end_to_end):
-    the target is end-to-end <= 1.15 x model-only under the same conditions."""
-    import cv2
-
-    pixels = sample_image(512, 512)
-    timer = _model_only_timer(model_dir, installed, as_batch(pixels))
-    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
-        image = Path(tmp) / "512.png"
-        cv2.imwrite(str(image), pixels)
-        figures = service.end_to_end(model_dir, image, repeats, timer)
-    runs = ", ".join(f"{run:.3f}" for run in figures.runs)
-    return {
-        "seconds": figures.seconds,
-        "model": figures.model or "the service's default",
-        "detail": f"worker's own job time {figures.job_seconds:.3f} s; runs {runs}",
-        "model_only_seconds": figures.model_only_seconds,
-    }
-
-
-def _model_only_timer(
-    model_dir: Path, installed: list[InstalledModel], batch: Any
-) -> Callable[[str], float | None]:
-    """Seconds of one model-only run of ``batch`` on the named installed
-    model (None for a model the directory does not list)."""
-    by_name = {model.name: model for model in installed}
-
-    def run(name: str) -> float | None:
-        model = by_name.get(name)
-        if model is None:
-            return None
-        runner = ModelRunner.load(model.path(model_dir))  # cached after the first call
-        started = time.perf_counter()
-        runner.run(batch)
-        return time.perf_counter() - started
-
-    return run

@@ -1,0 +1,156 @@
+"""End-to-end against model-only, per model: what the service adds around the
+network (upload, decode, tiling, PNG encoding of the 4x result, storage,
+database, events) on a 512x512 image at 4x, for every installed base model.
+
+Each model gets an embedded service (`make run`'s own process) whose model
+folder holds that model alone, so every upload runs it; the model-only run
+uses the engine path that worker chose (the cached choice beside the models),
+on the same image, and the two take turns (``service.end_to_end``) so a slow
+spell of the machine hits both alike. Target: end-to-end <= TARGET x model-only.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from bench import service
+from bench.measure import as_batch, sample_image
+from upscaler_worker.engines import choose_engines
+from upscaler_worker.inference import InstalledModel, ModelRunner
+from upscaler_worker.inference.engine_paths import CPU_FP32, EnginePath, int8_file
+from upscaler_worker.inference.installed import INSTALLED_FILE
+from upscaler_worker.inference.runtime import physical_cores
+
+TARGET = 1.10
+SIDE = 512
+
+
+def single_model_dir(model_dir: Path, model: InstalledModel, into: Path) -> Path:
+    """A model folder listing only ``model``: links to its files and to the
+    shared cache (engine-path choices, OpenVINO's compiled blobs)."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in (model.file, int8_file(Path(model.file)).name, "cache"):
+        if (model_dir / name).exists():
+            (into / name).symlink_to((model_dir / name).resolve())
+    listing = json.loads((model_dir / INSTALLED_FILE).read_text())
+    listing["models"] = [entry for entry in listing["models"] if entry["name"] == model.name]
+    (into / INSTALLED_FILE).write_text(json.dumps(listing, indent=1))
+    return into
+
+
+def model_only_timer(
+    model_dir: Path, model: InstalledModel, engine: EnginePath, threads: int, batch: Any
+) -> Callable[[str], float | None]:
+    runner = ModelRunner.load(model_dir / model.file, intra_op_threads=threads, engine=engine)
+
+    def run(name: str) -> float | None:
+        if name != model.name:
+            return None
+        started = time.perf_counter()
+        runner.run(batch)
+        return time.perf_counter() - started
+
+    return run
+
+
+def measure(model_dir: Path, models: list[InstalledModel], repeats: int) -> list[dict[str, Any]]:
+    threads = physical_cores()
+    choices = choose_engines(models, model_dir, threads=threads)
+    pixels = sample_image(SIDE, SIDE)
+    batch = as_batch(pixels)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as tmp:
+        image = Path(tmp) / f"{SIDE}.png"
+        cv2.imwrite(str(image), pixels)
+        for model in models:
+            choice = choices.get(model.name)
+            engine = choice.engine if choice is not None else CPU_FP32
+            print(f"end to end, {model.name} on {engine}, {SIDE}x{SIDE} at 4x ...", flush=True)
+            alone = single_model_dir(model_dir, model, Path(tmp) / model.name)
+            timer = model_only_timer(model_dir, model, engine, threads, batch)
+            figures = service.end_to_end(alone, image, repeats, timer)
+            ratio = (
+                figures.seconds / figures.model_only_seconds if figures.model_only_seconds else None
+            )
+            results.append(
+                {
+                    "model": model.name,
+                    "path": engine.key,
+                    "served_by": figures.model,
+                    "seconds": figures.seconds,
+                    "job_seconds": figures.job_seconds,
+                    "model_only_seconds": figures.model_only_seconds,
+                    "ratio": ratio,
+                    "runs": figures.runs,
+                }
+            )
+            shown = "-" if ratio is None else f"{ratio:.3f}"
+            print(f"  {figures.seconds:.3f} s end to end, ratio {shown}", flush=True)
+    return results
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    lines = [
+        f"## End to end against model-only, {SIDE}x{SIDE} at 4x (target <= {TARGET})",
+        "",
+        "| model | path | end to end s | worker's job s | model-only s | ratio | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in results:
+        ratio = row["ratio"]
+        verdict = "-" if ratio is None else ("met" if ratio <= TARGET else "NOT met")
+        model_only = row["model_only_seconds"]
+        lines.append(
+            f"| {row['model']} | {row['path']} | {row['seconds']:.3f} | {row['job_seconds']:.3f} "
+            f"| {'-' if model_only is None else f'{model_only:.3f}'} "
+            f"| {'-' if ratio is None else f'{ratio:.3f}'} | {verdict} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def verdicts(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report's verdict lines (bench.report's shape), one per model."""
+    return [
+        {
+            "target": f"end-to-end {SIDE}x{SIDE} at 4x <= {TARGET:.2f} x model-only",
+            "subject": f"{row['model']} ({row['path']})",
+            "value": row["ratio"],
+            "limit": TARGET,
+            "pass": row["ratio"] <= TARGET,
+        }
+        for row in results
+        if row["ratio"] is not None
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import os
+
+    from upscaler_worker.inference import read_installed
+
+    parser = argparse.ArgumentParser(prog="python -m bench.overhead", description=__doc__)
+    parser.add_argument(
+        "--model-dir", type=Path, default=Path(os.environ.get("UPSCALER_MODEL_DIR", "onnx_models"))
+    )
+    parser.add_argument("--models", nargs="*", help="only these installed models")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    models = [
+        model
+        for model in read_installed(args.model_dir)
+        if model.variant_of is None and (not args.models or model.name in args.models)
+    ]
+    print(markdown(measure(args.model_dir.resolve(), models, args.repeats)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""The peers table: which contender is the best peer, the ratio, what is
+skipped at the larger size, and the per-model end-to-end verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench import overhead, peers
+from bench.peers import Figure, SizeFigures
+from upscaler_worker.inference import read_installed
+
+
+def _figures(**seconds: float | None) -> SizeFigures:
+    result = SizeFigures("m", "512x512", 10**9, "ours openvino-bf16")
+    names = {
+        "reference": peers.REFERENCE,
+        "ours": "ours openvino-bf16",
+        "ncnn": "ncnn fp32",
+        "eager": "PyTorch eager fp32",
+        "bf16": "PyTorch bf16 autocast",
+    }
+    result.figures = [Figure(names[key], value) for key, value in seconds.items()]
+    return result
+
+
+def test_the_best_peer_is_the_fastest_timed_peer_and_never_our_own_paths() -> None:
+    figures = _figures(reference=0.5, ours=1.0, ncnn=2.0, eager=4.0, bf16=None)
+    best = figures.best_peer()
+    assert best is not None and best.contender == "ncnn fp32"
+    assert figures.ratio() == 0.5  # ORT fp32 at 0.5 s is ours, not a peer
+
+
+def test_no_ratio_without_a_timed_peer() -> None:
+    assert _figures(reference=0.5, ours=1.0, ncnn=None).ratio() is None
+
+
+def test_a_contender_far_slower_than_ours_at_the_first_size_is_not_run_again() -> None:
+    ours = "ours openvino-bf16"
+    first = {ours: 1.0, peers.REFERENCE: 9.0, "PyTorch eager fp32": 7.0, "ncnn fp32": 2.0}
+    assert peers._skip_factor("PyTorch eager fp32", ours, first) == 7.0
+    assert peers._skip_factor("ncnn fp32", ours, first) is None
+    assert peers._skip_factor(peers.REFERENCE, ours, first) is None  # the reference always runs
+    assert peers._skip_factor("ncnn fp32", ours, {}) is None  # the first size runs everything
+
+
+def test_the_markdown_marks_our_path_and_the_verdict() -> None:
+    figures = _figures(reference=0.5, ours=0.3, ncnn=0.6)
+    document = {
+        "cpu": "AMD EPYC: AVX-512 BF16 yes",
+        "threads": 2,
+        "sizes": [
+            {
+                **{"model": "m", "size": "512x512", "ours": figures.ours},
+                "figures": [figure.__dict__ for figure in figures.figures],
+                "chosen": "openvino-bf16",
+                "ratio": figures.ratio(),
+                "best_peer": "ncnn fp32",
+            }
+        ],
+        "notes": [],
+    }
+    text = peers.markdown(document)
+    assert "| m | 512x512 | **ours openvino-bf16** | 0.300 |" in text
+    assert "| m | openvino-bf16 | 512x512 | 0.50 met | ncnn fp32 |" in text
+
+
+def test_end_to_end_verdicts_judge_each_model_against_the_target() -> None:
+    rows: list[dict[str, Any]] = [
+        {"model": "a", "path": "cpu-fp32", "ratio": 1.04},
+        {"model": "b", "path": "openvino-bf16", "ratio": 1.2},
+        {"model": "c", "path": "cpu-fp32", "ratio": None},
+    ]
+    lines = overhead.verdicts(rows)
+    assert [(line["subject"], line["pass"]) for line in lines] == [
+        ("a (cpu-fp32)", True),
+        ("b (openvino-bf16)", False),
+    ]
+
+
+def test_a_single_model_folder_lists_that_model_alone(tmp_path: Path) -> None:
+    source = tmp_path / "models"
+    source.mkdir()
+    entries: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "file": f"{name}.onnx",
+            "arch": "SRVGGNetCompact",
+            "scale": 4,
+            "arch_params": {},
+        }
+        for name in ("one", "two")
+    ]
+    (source / "installed.json").write_text(json.dumps({"version": 1, "models": entries}))
+    for name in ("one", "two"):
+        (source / f"{name}.onnx").write_bytes(b"onnx")
+    (source / "cache").mkdir()
+    one = next(model for model in read_installed(source) if model.name == "one")
+    alone = overhead.single_model_dir(source, one, tmp_path / "alone")
+    assert [model.name for model in read_installed(alone)] == ["one"]
+    assert (alone / "one.onnx").resolve() == (source / "one.onnx").resolve()
+    assert (alone / "cache").resolve() == (source / "cache").resolve()
+    assert not (alone / "two.onnx").exists()
