@@ -16,9 +16,11 @@ from upscaler_cli.bars import FileBar
 from upscaler_cli.files import Item
 from upscaler_cli.outcome import Outcome, Result, outcome_for
 from upscaler_cli.remote import JobRequest, RunInterruptedError
+from upscaler_worker.inference.engine_paths import EnginePath
 from upscaler_worker.inference.errors import ImageDecodeError, UnsupportedImageError
 from upscaler_worker.inference.installed import best_installed, denoise_variant, read_installed
-from upscaler_worker.inference.runtime import ModelRunner
+from upscaler_worker.inference.path_choice import choose_path
+from upscaler_worker.inference.runtime import ModelRunner, physical_cores
 from upscaler_worker.inference.upscale import UpscaleOptions, upscale_file
 
 
@@ -44,7 +46,8 @@ class LocalRun:
                 raise ModelChoiceError(f"no model is installed in {model_dir}; run `make models`")
         variant = denoise_variant(installed, chosen.name, request.denoise)
         self.model = variant or chosen
-        self.runner = ModelRunner.load(model_dir / self.model.file)
+        self.runner = _fastest_runner(model_dir, self.model.variant_of or self.model.name,
+                                      self.model.file)  # fmt: skip
         self.options = UpscaleOptions(
             outscale=int(request.factor.removesuffix("x")),
             output_format=request.output_format,
@@ -86,3 +89,21 @@ class LocalRun:
             height=result.height,
             seconds=time.monotonic() - started,
         )
+
+
+def _fastest_runner(model_dir: Path, base_file_of: str, file: str) -> ModelRunner:
+    """The model on the engine path a worker here would choose (its cached
+    measurement when one ran, else a quick one), fp32 when that path is
+    missing for this file (a denoise variant has no int8 copy)."""
+    threads = physical_cores()
+    base = next((m for m in read_installed(model_dir) if m.name == base_file_of), None)
+    probe_path = model_dir / (base.file if base is not None else file)
+
+    def load(path: Path, engine: EnginePath) -> ModelRunner:
+        return ModelRunner.load(path, intra_op_threads=threads, engine=engine)
+
+    engine = choose_path(probe_path, load, threads=threads, cache_dir=model_dir / "cache").engine
+    try:
+        return load(model_dir / file, engine)
+    except (FileNotFoundError, RuntimeError):
+        return ModelRunner.load(model_dir / file, intra_op_threads=threads)
