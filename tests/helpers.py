@@ -44,6 +44,10 @@ ANIME = "realesr-animevideov3"
 TEST_MODEL = ANIME
 #: Small tiles so that even small test images report progress several times.
 TEST_TILE_SIZE = 64
+#: A photo whose 4x run takes seconds on every engine path a worker may choose
+#: (bf16 on AMX is 5-6x fp32): for tests that need a job still running, or
+#: one that overruns a 1 s limit, whatever the machine.
+SLOW_IMAGE = IMAGES / "faces" / "00.jpg"  # 1297 x 1920
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -32,6 +32,12 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         page.evaluate(AXE.read_text())
     results = page.evaluate(
         """async () => {
+            // Colours read mid-transition (a button turning primary as the job
+            // ends) are neither the old nor the new ones: judge the settled page.
+            // Infinite animations (spinners) never finish and are left running.
+            await Promise.all(document.getAnimations()
+                .filter(a => a.effect?.getComputedTiming().endTime !== Infinity)
+                .map(a => a.finished.catch(() => null)));
             const r = await axe.run(document, {
                 runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
                                                 'best-practice']},

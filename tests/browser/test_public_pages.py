@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.support import DESKTOP, PHONE, axe_violations, csp_errors, screenshot
-from tests.helpers import IMAGES, LiveServer, upload, wait_for_job
+from tests.helpers import IMAGES, SLOW_IMAGE, LiveServer, upload, wait_for_job
 from tests.web.live import live_settings, set_live_settings
 
 pytestmark = pytest.mark.browser
@@ -469,7 +469,7 @@ def test_failed_job_shows_the_reason(page: Any, server: LiveServer, client: http
     # Admitted under the normal limit (admission refuses an upload that cannot
     # finish in 1 s); the limit drops to 1 s before the job runs.
     with live_settings(server, queue_paused=True, workers=True):
-        accepted = upload(client, MEDIUM, factor="4x")
+        accepted = upload(client, SLOW_IMAGE, factor="4x")
         assert accepted.status_code == 202, accepted.text
         limit = set_live_settings(server, job_timeout_seconds=1, workers=True)
     try:

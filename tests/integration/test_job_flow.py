@@ -41,6 +41,7 @@ from tests.helpers import IMAGES, SHARED, Service, imread
 from upscaler.db.engine import make_engine
 from upscaler.db.tables import Worker
 from upscaler.db.types import utcnow
+from upscaler_worker.inference.engine_paths import CPU_PATHS, EnginePath
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 SAMPLE = IMAGES / "realesrgan" / "0014.jpg"  # 179 x 179
@@ -81,7 +82,14 @@ def test_upscale_gives_exact_factor_png(service: Service, factor: str, scale: in
         assert job.status == JobStatus.COMPLETED, job
         assert job.progress == 100
         assert job.model == "realesr-animevideov3"
-        assert job.provider == "CPUExecutionProvider"
+        # The engine path the worker measured fastest for this model here: the
+        # job names its provider and precision, and health lists that path.
+        assert isinstance(job.precision, str), job
+        path = EnginePath.of(str(job.provider), job.precision)
+        assert path in CPU_PATHS, path
+        health = get_health.sync_detailed(client=api).parsed
+        assert isinstance(health, Health)
+        assert path.key in health.engine_paths, (path, health.engine_paths)
         for stamp in (job.created_at, job.started_at, job.finished_at):
             assert is_utc(stamp), stamp
         wire = json.loads(get_job_operation.sync_detailed(body.job_id, client=api).content)
@@ -246,7 +254,12 @@ def test_health_reports_models_and_workers(service: Service) -> None:
     assert health.mode == service.mode
     assert health.workers_online >= 1
     assert [m.name for m in health.models] == ["realesr-animevideov3"]
-    assert health.providers == ["CPUExecutionProvider"]
+    # Each online worker chose a path per model (provider + precision), all on
+    # the CPU here; providers and precisions are those of the chosen paths.
+    chosen = [EnginePath.parse(key) for key in health.engine_paths]
+    assert chosen and all(path in CPU_PATHS for path in chosen), health.engine_paths
+    assert set(health.providers) == {path.provider for path in chosen}, health
+    assert set(health.precisions) == {path.precision for path in chosen}, health
     assert health.queue_length == after.get("queued", 0), (health, after)
     assert health.running == after.get("running", 0), (health, after)
     assert after.get("completed", 0) >= 3  # this module's: two factors and the signed links

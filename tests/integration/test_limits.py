@@ -14,7 +14,7 @@ from sqlmodel import select
 from upscaler_client.models import JobStatus
 
 from tests.api_client import accepted, create_upload, error_of, problems, typed, wait_for_job
-from tests.helpers import IMAGES, Service
+from tests.helpers import IMAGES, SLOW_IMAGE, Service
 from upscaler.catalog.service import get_model
 from upscaler.db.engine import make_engine, make_sessionmaker
 from upscaler.db.tables import Model, Worker
@@ -55,7 +55,7 @@ def test_job_timeout_stops_a_running_inference(service: Service) -> None:
     with service.client() as client:
         api = typed(client)
         with live_settings(service, queue_paused=True):
-            job_id = accepted(create_upload(api, IMAGES / "realesrgan" / "OST_009.png")).job_id
+            job_id = accepted(create_upload(api, SLOW_IMAGE, factor="4x")).job_id
             set_live(service, job_timeout_seconds=1)
         try:
             started = time.monotonic()
