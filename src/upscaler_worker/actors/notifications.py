@@ -1,6 +1,7 @@
 """Completion notifications, on the worker side: the `notify_job` actor.
 
-Once a job's terminal state is committed, the pipeline calls `announce`: it
+Once a job's terminal state is committed, the pipeline calls `announce`
+(upscaler.notifications.announce, shared with the API's instant repeats): it
 records one pending `notification_deliveries` row per notification the job
 asked for (a webhook to its callback_url; an e-mail to its address when SMTP
 is configured) and sends one `notify_job(job_id, kind)` message each, on the
@@ -35,6 +36,8 @@ from upscaler.db.tables import Job, NotificationDelivery, Upload
 from upscaler.db.types import utcnow
 from upscaler.jobs import state_machine as jobs
 from upscaler.notifications import repository as deliveries
+from upscaler.notifications.announce import announce as shared_announce
+from upscaler.notifications.announce import targets
 from upscaler.notifications.mail import PermanentMailError, SMTPConfig, render, send
 from upscaler.notifications.payload import (
     LinkMaker,
@@ -84,20 +87,6 @@ def backoff_seconds(settings: Settings, attempt: int) -> float:
     return float(min(settings.notify_backoff_seconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
 
 
-def targets(settings: Settings, job: Job) -> dict[NotificationKind, str]:
-    """What this job is to be notified to, by kind."""
-    wanted: dict[NotificationKind, str] = {}
-    callback = job.params.get("callback_url")
-    email = job.params.get("email")
-    if isinstance(callback, str) and callback:
-        wanted[NotificationKind.WEBHOOK] = callback
-    # E-mail is refused at upload without SMTP; a worker configured without it
-    # (or a job from before it was turned off) records nothing.
-    if isinstance(email, str) and email and settings.smtp_url is not None:
-        wanted[NotificationKind.EMAIL] = email
-    return wanted
-
-
 async def enqueue(
     ctx: WorkerContext, job_id: str, kind: NotificationKind, *, delay_ms: int | None = None
 ) -> None:
@@ -106,21 +95,8 @@ async def enqueue(
 
 async def announce(ctx: WorkerContext, job_id: str) -> None:
     """Record and send the notifications of a job that has just completed or
-    failed (its state committed). Never raises: a job is not failed by its
-    notification."""
-    try:
-        async with ctx.sessions() as session:
-            job = await jobs.get_job(session, job_id)
-            event = NotificationEvent.for_status(job.status) if job is not None else None
-            if job is None or event is None:
-                return
-            wanted = targets(ctx.settings, job)
-            for kind, target in wanted.items():
-                await deliveries.ensure(session, job_id, kind, event.value, target)
-        for kind in wanted:
-            await enqueue(ctx, job_id, kind)
-    except Exception:
-        log.exception("could not send the notifications of job %s", job_id)
+    failed (its state committed). Never raises."""
+    await shared_announce(ctx.sessions, ctx.settings, ctx.producer, job_id)
 
 
 async def post_webhook(
