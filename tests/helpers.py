@@ -81,6 +81,10 @@ def make_settings(data_dir: Path, model_dir: Path, **overrides: Any) -> Settings
         "secret_key": "test-secret-" + "x" * 32,
         "rate_limit_per_minute": 0,
         "redis_url": None,
+        # Tests upload the same images with the same options again and again
+        # and mean them to run; tests/integration/test_instant_repeats.py
+        # turns this on.
+        "instant_repeats": False,
     }
     values.update(overrides)
     return Settings(**values)
@@ -138,6 +142,7 @@ class StandaloneProcess:
             "UPSCALER_RATE_LIMIT_PER_MINUTE": "0",
             "UPSCALER_REDIS_URL": "",
             "UPSCALER_DATABASE_URL": "",
+            "UPSCALER_INSTANT_REPEATS": "0",
             "PYTHONUNBUFFERED": "1",
             **env,
         }

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=10, ge=0)
     job_timeout_seconds: int = Field(default=1800, gt=0)
     job_max_retries: int = Field(default=3, ge=0)
+    # The starting value of the run-time setting (the admin can change it):
+    # an upload identical to a finished job completes at once from its files.
+    instant_repeats: bool = True
     # Distributed workers (`upscaler-worker`): processes per command, Dramatiq
     # threads per process (each runs one job at a time), queues consumed.
     worker_concurrency: int = Field(default=1, gt=0)

@@ -40,6 +40,9 @@ class RuntimeSettings(BaseModel):
         default="The service is under maintenance; please try again later.", max_length=500
     )
     queue_paused: bool = False
+    # An upload identical to a finished job (same bytes, parameters and model
+    # version) completes at once from that job's files (upscaler.jobs.repeats).
+    instant_repeats: bool = True
 
     @field_validator("allowed_mimes")
     @classmethod
@@ -57,6 +60,7 @@ class RuntimeSettings(BaseModel):
             rate_limit_per_minute=settings.rate_limit_per_minute,
             job_timeout_seconds=settings.job_timeout_seconds,
             job_max_retries=settings.job_max_retries,
+            instant_repeats=settings.instant_repeats,
         )
 
 

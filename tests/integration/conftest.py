@@ -32,8 +32,10 @@ def service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_dir: Path
 ) -> Iterator[Service]:
     data_dir = tmp_path_factory.mktemp(f"data-{request.param}")
+    # A module may set SERVICE_SETTINGS to start its service with other settings.
+    overrides = getattr(request.module, "SERVICE_SETTINGS", {})
     if request.param == "embedded":
-        settings = make_settings(data_dir, model_dir, tile_size=TEST_TILE_SIZE)
+        settings = make_settings(data_dir, model_dir, tile_size=TEST_TILE_SIZE, **overrides)
         with embedded_server(settings) as live:
             yield Service("embedded", live.url, settings)
         return
@@ -43,6 +45,7 @@ def service(
         request.getfixturevalue("postgres_url"),
         request.getfixturevalue("redis_url"),
         request.getfixturevalue("s3_server"),
+        **overrides,
     )
     with distributed_service(settings) as live_service:
         yield live_service

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select, update
 
 from upscaler.context import AppContext
 from upscaler.db.tables import AuditLog, Job, Upload, Worker
 from upscaler.db.types import utcnow
 from upscaler.jobs import state_machine
+from upscaler.jobs.repeats import repeated
 from upscaler.jobs.retention import purge_expired
 from upscaler.storage import new_key
 
@@ -107,3 +108,65 @@ async def test_dead_workers_are_forgotten(context: AppContext) -> None:
         # The database is shared with later tests that read the workers table.
         await session.delete(alive)
         await session.commit()
+
+
+async def instant_repeat_of(context: AppContext, donor: Job, *, finished_days_ago: float) -> Job:
+    """A completed instant repeat of `donor` (its own upload row, the donor's
+    stored original, result and preview)."""
+    async with context.sessions() as session:
+        donor_upload = await session.get(Upload, donor.upload_id)
+        assert donor_upload is not None
+        upload = Upload(
+            id="upl_" + state_machine.new_job_id()[4:], original_filename="again.png",
+            mime_type="image/png", width=1, height=1, size_bytes=8, sha256="0" * 64,
+            storage_key=donor_upload.storage_key,
+            created_at=utcnow() - timedelta(days=finished_days_ago),
+        )  # fmt: skip
+        session.add(upload)
+        await session.flush()
+        job = repeated(donor, upload, state_machine.new_job_id(), "k" * 64, {})
+        job.finished_at = utcnow() - timedelta(days=finished_days_ago)
+        session.add(job)
+        await session.commit()
+        return job
+
+
+async def test_files_shared_by_an_instant_repeat_go_with_the_last_holder(
+    context: AppContext,
+) -> None:
+    async with context.sessions() as session:
+        await context.live.update(session, {"retention_days": 7}, user_id=None)
+    donor = await stored_job(context, finished_days_ago=10)
+    repeat = await instant_repeat_of(context, donor, finished_days_ago=1)
+    async with context.sessions() as session:
+        donor_upload = await session.get(Upload, donor.upload_id)
+    assert donor_upload is not None
+    shared = [donor.result_storage_key, donor.thumbnail_storage_key, donor_upload.storage_key]
+
+    # (Counts are not checked: the database holds the other tests' jobs.)
+    await purge_expired(context)
+
+    for key in shared:
+        assert await context.storage.exists(key or ""), key  # the repeat still holds them
+    async with context.sessions() as session:
+        held = await session.get(Job, repeat.job_id, populate_existing=True)
+        released = await session.get(Job, donor.job_id, populate_existing=True)
+        assert held is not None and held.result_storage_key == donor.result_storage_key
+        assert released is not None and released.result_storage_key is None
+        donor_upload = await session.get(Upload, donor.upload_id, populate_existing=True)
+        assert donor_upload is not None and donor_upload.purged_at is not None
+        # Ten days on, the repeat has expired too: now they go.
+        await session.exec(
+            update(Job).where(col(Job.job_id) == repeat.job_id)
+            .values(finished_at=utcnow() - timedelta(days=10))
+        )  # fmt: skip
+        await session.exec(
+            update(Upload).where(col(Upload.id) == repeat.upload_id)
+            .values(created_at=utcnow() - timedelta(days=10))
+        )  # fmt: skip
+        await session.commit()
+
+    await purge_expired(context)
+
+    for key in shared:
+        assert not await context.storage.exists(key or ""), key

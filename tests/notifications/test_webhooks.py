@@ -275,3 +275,25 @@ def test_failed_event_and_email(
     assert f"{PUBLIC_BASE}/jobs/{job['job_id']}" in text.get_content()
     assert "1 s limit" in text.get_content()
     assert note["status"] == "delivered"
+
+
+def test_an_instant_repeat_is_announced_like_a_job_that_ran(
+    notify_server: LiveServer, receiver: Receiver
+) -> None:
+    """Nothing runs for an instant repeat: the API completes it and sends
+    its webhook to the repeat's own callback, with the repeat's job id."""
+    with live_settings(notify_server, instant_repeats=True), notify_server.client() as client:
+        first = run_job(notify_server, client, callback_url=receiver.url("/hooks/first"))
+        again = run_job(notify_server, client, callback_url=receiver.url("/hooks/again"))
+        assert again["instant_repeat"] is True and again["job_id"] != first["job_id"]
+
+        (request,) = receiver.wait_for("/hooks/again")
+        verify_signature(
+            secret_of(notify_server), request.body, request.headers["X-Upscaler-Signature"]
+        )
+        event = json.loads(request.body)
+        assert (event["event"], event["job_id"]) == ("job.completed", again["job_id"])
+        assert event["result"]["width"] == 358
+        assert follow(notify_server, client, event["result_url"]).status_code == 200
+        note = wait_for_notification(client, again["job_id"], "webhook")
+        assert note["status"] == "delivered"

@@ -37,6 +37,7 @@ def _job_fields(job: Job, filename: str, owner: str | None) -> dict[str, object]
         "filename": filename,
         "params": dict(job.params),
         "requeued_from": job.requeued_from,
+        "repeat_of": job.repeat_of,
         "error": job.error_message,
     }
 

@@ -33,6 +33,9 @@ class AdminJob(BaseModel):
     filename: str
     params: dict[str, Any]
     requeued_from: str | None
+    repeat_of: str | None = Field(
+        default=None, description="an instant repeat: the job whose files it shares"
+    )
     error: str | None
 
 
@@ -253,6 +256,7 @@ class SettingsChanges(BaseModel):
     maintenance_mode: bool | None = None
     maintenance_message: str | None = None
     queue_paused: bool | None = None
+    instant_repeats: bool | None = None
 
 
 class SettingsOut(BaseModel):

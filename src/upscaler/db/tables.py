@@ -103,6 +103,12 @@ class Job(SQLModel, table=True):
     result_size_bytes: int | None = Field(default=None, sa_type=BigInteger)
     thumbnail_storage_key: str | None = Field(default=None, max_length=255)
     requeued_from: str | None = Field(default=None, max_length=40, index=True)
+    # Instant repeats: the SHA-256 of what decides the result (the input's
+    # bytes, the parameters that shape it, the model name and file hash it was
+    # placed on). An upload with the same key and owner completes at once from
+    # a finished job's files; `repeat_of` names that job (the files are shared).
+    repeat_key: str | None = Field(default=None, max_length=64, index=True)
+    repeat_of: str | None = Field(default=None, max_length=40)
     created_at: datetime = _timestamp(index=True)
     enqueued_at: datetime | None = _timestamp(nullable=True)
     started_at: datetime | None = _timestamp(nullable=True)

@@ -44,6 +44,7 @@ from upscaler.db.types import utcnow
 from upscaler.errors import APIError, FieldError
 from upscaler.jobs import state_machine
 from upscaler.jobs.estimate import gpu_online
+from upscaler.jobs.repeats import shared_elsewhere
 from upscaler.jobs.service import job_not_found
 from upscaler.queueing.producer import QueueUnavailableError
 
@@ -288,7 +289,7 @@ async def delete_artifacts(
 ) -> list[str]:
     """Remove a finished job's result and preview from storage (and, when
     asked and no unfinished job still needs it, the original). Returns the
-    storage keys removed."""
+    storage keys removed (not those an instant repeat still shares)."""
     job = await state_machine.get_job(session, job_id)
     if job is None:
         raise job_not_found(job_id)
@@ -296,8 +297,8 @@ async def delete_artifacts(
         raise APIError(409, "conflict", "cancel the job first: it has not finished")
     keys = [k for k in (job.result_storage_key, job.thumbnail_storage_key) if k]
     original_key = None
+    upload = await session.get(Upload, job.upload_id) if include_original else None
     if include_original:
-        upload = await session.get(Upload, job.upload_id)
         busy = (
             await session.exec(
                 select(Job.job_id).where(
@@ -311,18 +312,31 @@ async def delete_artifacts(
         if upload is not None:
             original_key = upload.storage_key
             keys.append(original_key)
-    for key in keys:
-        await context.storage.delete(key)
     job.result_storage_key = None
     job.thumbnail_storage_key = None
     session.add(job)
+    if original_key is not None and upload is not None:
+        upload.purged_at = utcnow()
+        session.add(upload)
+    await session.flush()
+    # Files an instant repeat shares stay for the other job (or upload): this
+    # job lets go of them, the last holder deletes them.
+    deleted = []
+    for key in keys:
+        if not await shared_elsewhere(session, key, job_id=job_id, upload_id=job.upload_id):
+            await context.storage.delete(key)
+            deleted.append(key)
     add(
         session,
         actor,
         "job.artifacts_deleted",
         entity_type="job",
         entity_id=job_id,
-        details={"keys": keys, "original": original_key is not None},
+        details={
+            "keys": deleted,
+            "kept_shared": len(keys) - len(deleted),
+            "original": original_key is not None,
+        },
     )
     await session.commit()
-    return keys
+    return deleted

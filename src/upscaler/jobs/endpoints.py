@@ -110,8 +110,14 @@ async def get_job_result(
 ) -> RedirectResponse:
     """Redirect to a freshly signed link to the job's result."""
     job, upload = await load_job(session, job_id)
-    if job.status != JobStatus.COMPLETED or not job.result_storage_key:
+    if job.status != JobStatus.COMPLETED:
         raise APIError(409, "conflict", f"the job is {job.status}, not completed")
+    if not job.result_storage_key:
+        raise APIError(
+            409,
+            "conflict",
+            "the result is no longer stored (retention or an administrator removed it)",
+        )
     grant = DownloadGrant(
         job.result_storage_key, result_filename(job, upload), job.result_mime_type or "image/png"
     )

@@ -1,6 +1,7 @@
 """Retention: files are kept `retention_days` (a run-time setting; 0 keeps
 them forever), then deleted. Results and previews go once their job finished
-before the cut-off; an original goes once every job made from it has. The
+before the cut-off; an original goes once every job made from it has. A file
+shared by instant repeats goes with the last job or upload holding it. The
 rows stay, for the record and the audit log. Workers unheard of for a day are
 forgotten."""
 
@@ -20,6 +21,7 @@ from upscaler.context import AppContext
 from upscaler.contracts import TERMINAL_STATUSES
 from upscaler.db.tables import Job, Upload, Worker
 from upscaler.db.types import utcnow
+from upscaler.jobs.repeats import shared_elsewhere
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +86,18 @@ async def _purge_results(context: AppContext, cutoff: datetime) -> int:
         )
         jobs = (await session.exec(statement)).all()
         for job in jobs:
-            for key in (job.result_storage_key, job.thumbnail_storage_key):
-                if key:
-                    await context.storage.delete(key)
+            # Let go first: then the last job sharing a file (instant repeats)
+            # sees no other holder and deletes it. (The update also clears the
+            # loaded row's attributes, so the keys are read before it.)
+            held = (job.result_storage_key, job.thumbnail_storage_key)
             await session.exec(
                 update(Job)
                 .where(col(Job.job_id) == job.job_id)
                 .values(result_storage_key=None, thumbnail_storage_key=None)
             )
+            for key in held:
+                if key and not await shared_elsewhere(session, key, job_id=job.job_id):
+                    await context.storage.delete(key)
         await session.commit()
         return len(jobs)
 
@@ -115,9 +121,11 @@ async def _purge_originals(context: AppContext, cutoff: datetime) -> int:
         )
         uploads = (await session.exec(statement)).all()
         for upload in uploads:
-            await context.storage.delete(upload.storage_key)
             upload.purged_at = utcnow()
             session.add(upload)
+            await session.flush()
+            if not await shared_elsewhere(session, upload.storage_key, upload_id=upload.id):
+                await context.storage.delete(upload.storage_key)
         await session.commit()
         return len(uploads)
 

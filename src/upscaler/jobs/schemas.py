@@ -54,6 +54,11 @@ class JobOut(BaseModel):
         default=None,
         description="the precision the model ran at on that provider: fp32, bf16, fp16, int8",
     )
+    instant_repeat: bool = Field(
+        default=False,
+        description="completed at once from an identical earlier job's result "
+        "(same input bytes, parameters and model version); nothing ran",
+    )
     worker_id: str | None
     attempts: int
     error: str | None

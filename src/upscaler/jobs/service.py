@@ -121,6 +121,7 @@ async def to_public(
         estimated_seconds_at_upload=job.estimated_seconds,
         provider=job.provider,
         precision=job.precision,
+        instant_repeat=job.repeat_of is not None,
         worker_id=job.worker_id,
         attempts=job.attempts,
         error=job.error_message if status == JobStatus.FAILED else None,

@@ -78,6 +78,7 @@ async def create_upload(request: Request, context: ContextDep) -> JSONResponse:
     base = base_url(context, request)
     accepted = UploadAccepted(
         job_id=job.job_id,
+        status=job.status,
         created_at=job.created_at,
         estimated_seconds=estimate,
         status_url=f"{base}/api/v1/jobs/{job.job_id}",

@@ -10,12 +10,13 @@ from pathlib import PurePath
 
 from upscaler.catalog.service import face_refinement_available
 from upscaler.context import AppContext
-from upscaler.contracts import Factor, JobStatus, TargetSize
+from upscaler.contracts import Factor, JobParams, JobStatus, TargetSize
 from upscaler.db.tables import Job, Upload
 from upscaler.errors import APIError, FieldError
-from upscaler.jobs import state_machine
+from upscaler.jobs import repeats, state_machine
 from upscaler.jobs.estimate import MIN_SECONDS, seconds_ahead
 from upscaler.live_settings import RuntimeSettings
+from upscaler.notifications.announce import announce
 from upscaler.notifications.intake import check_notification_targets
 from upscaler.queueing.producer import QueueUnavailableError
 from upscaler.receive import ReceivedUpload, receive_upload
@@ -67,6 +68,19 @@ def sized_plan(form: UploadForm, info: ImageInfo) -> tuple[Factor | None, Target
         raise APIError(422, "target_too_large", str(error)) from error
 
 
+def _upload_row(received: ReceivedUpload, info: ImageInfo, storage_key: str) -> Upload:
+    return Upload(
+        id=new_upload_id(),
+        original_filename=clean_filename(received.filename),
+        mime_type=info.mime_type,
+        width=info.width,
+        height=info.height,
+        size_bytes=received.size_bytes,
+        sha256=received.sha256,
+        storage_key=storage_key,
+    )
+
+
 def unavailable(message: str) -> APIError:
     return APIError(503, "unavailable", message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
@@ -77,7 +91,8 @@ async def accept(
     """Returns the queued job and its time estimate."""
     assert received.path is not None
     params = form.job_params(*sized_plan(form, info))
-    limit = (await context.live.get()).job_timeout_seconds
+    live = await context.live.get()
+    limit = live.job_timeout_seconds
     async with context.sessions() as session:
         if form.refine_faces and not await face_refinement_available(session):
             raise APIError(
@@ -92,21 +107,20 @@ async def accept(
             raise unavailable(
                 "no upscaling model is installed yet; an operator must run `make models`"
             )
+        key = repeats.repeat_key(received.sha256, params, placement.model)
+        donor = (
+            await repeats.find_donor(session, key, None, retention_days=live.retention_days)
+            if live.instant_repeats
+            else None
+        )
         wait = await seconds_ahead(session, placement.pool)
+    if donor is not None:
+        return await _repeat(context, received, info, key, params, *donor), 0
     estimate = max(MIN_SECONDS, round(placement.run_seconds + wait))
 
-    key = new_key("originals", EXTENSION_BY_KIND[info.kind])
-    await context.storage.put_file(key, received.path, info.mime_type)
-    upload = Upload(
-        id=new_upload_id(),
-        original_filename=clean_filename(received.filename),
-        mime_type=info.mime_type,
-        width=info.width,
-        height=info.height,
-        size_bytes=received.size_bytes,
-        sha256=received.sha256,
-        storage_key=key,
-    )
+    storage_key = new_key("originals", EXTENSION_BY_KIND[info.kind])
+    await context.storage.put_file(storage_key, received.path, info.mime_type)
+    upload = _upload_row(received, info, storage_key)
     queue = placement.queue
     job = Job(
         job_id=state_machine.new_job_id(),
@@ -117,6 +131,7 @@ async def accept(
         model=placement.model.name,
         estimated_seconds=estimate,
         model_reason=placement.reason,
+        repeat_key=key,
     )
     try:
         async with context.sessions() as session:
@@ -125,7 +140,7 @@ async def accept(
             session.add(job)
             await session.commit()
     except Exception:
-        await context.storage.delete(key)
+        await context.storage.delete(storage_key)
         raise
 
     # Only after the commit: a worker must always find the row it is sent.
@@ -142,11 +157,36 @@ async def accept(
             if stored_upload is not None:
                 await session.delete(stored_upload)
             await session.commit()
-        await context.storage.delete(key)
+        await context.storage.delete(storage_key)
         raise unavailable("the job queue is unavailable right now; please retry shortly") from error
     async with context.sessions() as session:
         await state_machine.mark_enqueued(session, job.job_id)
     return job, estimate
+
+
+async def _repeat(
+    context: AppContext,
+    received: ReceivedUpload,
+    info: ImageInfo,
+    key: str,
+    params: JobParams,
+    donor: Job,
+    donor_upload: Upload,
+) -> Job:
+    """An instant repeat: the rows only; the original, result and preview are
+    the donor's stored objects (the bytes are the same, by the key)."""
+    upload = _upload_row(received, info, donor_upload.storage_key)
+    job = repeats.repeated(
+        donor, upload, state_machine.new_job_id(), key, params.model_dump(mode="json")
+    )
+    async with context.sessions() as session:
+        session.add(upload)
+        await session.flush()
+        session.add(job)
+        await session.commit()
+    log.info("job %s repeats job %s: completed at once", job.job_id, job.repeat_of)
+    await announce(context.sessions, context.settings, context.producer, job.job_id)
+    return job
 
 
 async def take_upload(

@@ -39,6 +39,7 @@ class AdminJob:
         status (JobStatus):
         worker_id (None | str):
         precision (None | str | Unset):
+        repeat_of (None | str | Unset): an instant repeat: the job whose files it shares
     """
 
     attempts: int
@@ -59,6 +60,7 @@ class AdminJob:
     status: JobStatus
     worker_id: None | str
     precision: None | str | Unset = UNSET
+    repeat_of: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,6 +119,12 @@ class AdminJob:
         else:
             precision = self.precision
 
+        repeat_of: None | str | Unset
+        if isinstance(self.repeat_of, Unset):
+            repeat_of = UNSET
+        else:
+            repeat_of = self.repeat_of
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -142,6 +150,8 @@ class AdminJob:
         )
         if precision is not UNSET:
             field_dict["precision"] = precision
+        if repeat_of is not UNSET:
+            field_dict["repeat_of"] = repeat_of
 
         return field_dict
 
@@ -254,6 +264,15 @@ class AdminJob:
 
         precision = _parse_precision(d.pop("precision", UNSET))
 
+        def _parse_repeat_of(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        repeat_of = _parse_repeat_of(d.pop("repeat_of", UNSET))
+
         admin_job = cls(
             attempts=attempts,
             created_at=created_at,
@@ -273,6 +292,7 @@ class AdminJob:
             status=status,
             worker_id=worker_id,
             precision=precision,
+            repeat_of=repeat_of,
         )
 
         admin_job.additional_properties = d

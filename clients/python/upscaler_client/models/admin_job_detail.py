@@ -54,6 +54,7 @@ class AdminJobDetail:
         upload (UploadInfo):
         worker_id (None | str):
         precision (None | str | Unset):
+        repeat_of (None | str | Unset): an instant repeat: the job whose files it shares
     """
 
     attempts: int
@@ -85,6 +86,7 @@ class AdminJobDetail:
     upload: UploadInfo
     worker_id: None | str
     precision: None | str | Unset = UNSET
+    repeat_of: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,6 +181,12 @@ class AdminJobDetail:
         else:
             precision = self.precision
 
+        repeat_of: None | str | Unset
+        if isinstance(self.repeat_of, Unset):
+            repeat_of = UNSET
+        else:
+            repeat_of = self.repeat_of
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -215,6 +223,8 @@ class AdminJobDetail:
         )
         if precision is not UNSET:
             field_dict["precision"] = precision
+        if repeat_of is not UNSET:
+            field_dict["repeat_of"] = repeat_of
 
         return field_dict
 
@@ -399,6 +409,15 @@ class AdminJobDetail:
 
         precision = _parse_precision(d.pop("precision", UNSET))
 
+        def _parse_repeat_of(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        repeat_of = _parse_repeat_of(d.pop("repeat_of", UNSET))
+
         admin_job_detail = cls(
             attempts=attempts,
             audit=audit,
@@ -429,6 +448,7 @@ class AdminJobDetail:
             upload=upload,
             worker_id=worker_id,
             precision=precision,
+            repeat_of=repeat_of,
         )
 
         admin_job_detail.additional_properties = d

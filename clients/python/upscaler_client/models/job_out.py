@@ -43,6 +43,8 @@ class JobOut:
         estimated_seconds (int | None | Unset): remaining time estimate, while queued or running
         estimated_seconds_at_upload (float | None | Unset): the estimate given when the image was uploaded
         files_removed_at (datetime.datetime | None | Unset): when retention deleted the original (links then answer 404)
+        instant_repeat (bool | Unset): completed at once from an identical earlier job's result (same input bytes,
+            parameters and model version); nothing ran Default: False.
         links (JobOutLinks | Unset):
         model_reason (None | str | Unset): why this model runs rather than the preset's first choice (time limit)
         notifications (list[NotificationOut] | Unset): webhook and e-mail deliveries, once the job has ended
@@ -71,6 +73,7 @@ class JobOut:
     estimated_seconds: int | None | Unset = UNSET
     estimated_seconds_at_upload: float | None | Unset = UNSET
     files_removed_at: datetime.datetime | None | Unset = UNSET
+    instant_repeat: bool | Unset = False
     links: JobOutLinks | Unset = UNSET
     model_reason: None | str | Unset = UNSET
     notifications: list[NotificationOut] | Unset = UNSET
@@ -146,6 +149,8 @@ class JobOut:
             files_removed_at = self.files_removed_at.isoformat()
         else:
             files_removed_at = self.files_removed_at
+
+        instant_repeat = self.instant_repeat
 
         links: dict[str, Any] | Unset = UNSET
         if not isinstance(self.links, Unset):
@@ -223,6 +228,8 @@ class JobOut:
             field_dict["estimated_seconds_at_upload"] = estimated_seconds_at_upload
         if files_removed_at is not UNSET:
             field_dict["files_removed_at"] = files_removed_at
+        if instant_repeat is not UNSET:
+            field_dict["instant_repeat"] = instant_repeat
         if links is not UNSET:
             field_dict["links"] = links
         if model_reason is not UNSET:
@@ -367,6 +374,8 @@ class JobOut:
 
         files_removed_at = _parse_files_removed_at(d.pop("files_removed_at", UNSET))
 
+        instant_repeat = d.pop("instant_repeat", UNSET)
+
         _links = d.pop("links", UNSET)
         links: JobOutLinks | Unset
         if isinstance(_links, Unset):
@@ -464,6 +473,7 @@ class JobOut:
             estimated_seconds=estimated_seconds,
             estimated_seconds_at_upload=estimated_seconds_at_upload,
             files_removed_at=files_removed_at,
+            instant_repeat=instant_repeat,
             links=links,
             model_reason=model_reason,
             notifications=notifications,

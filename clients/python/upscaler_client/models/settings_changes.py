@@ -18,6 +18,7 @@ class SettingsChanges:
 
         Attributes:
             allowed_mimes (list[str] | None | Unset):
+            instant_repeats (bool | None | Unset):
             job_max_retries (int | None | Unset):
             job_timeout_seconds (int | None | Unset):
             maintenance_message (None | str | Unset):
@@ -30,6 +31,7 @@ class SettingsChanges:
     """
 
     allowed_mimes: list[str] | None | Unset = UNSET
+    instant_repeats: bool | None | Unset = UNSET
     job_max_retries: int | None | Unset = UNSET
     job_timeout_seconds: int | None | Unset = UNSET
     maintenance_message: None | str | Unset = UNSET
@@ -50,6 +52,12 @@ class SettingsChanges:
 
         else:
             allowed_mimes = self.allowed_mimes
+
+        instant_repeats: bool | None | Unset
+        if isinstance(self.instant_repeats, Unset):
+            instant_repeats = UNSET
+        else:
+            instant_repeats = self.instant_repeats
 
         job_max_retries: int | None | Unset
         if isinstance(self.job_max_retries, Unset):
@@ -110,6 +118,8 @@ class SettingsChanges:
         field_dict.update({})
         if allowed_mimes is not UNSET:
             field_dict["allowed_mimes"] = allowed_mimes
+        if instant_repeats is not UNSET:
+            field_dict["instant_repeats"] = instant_repeats
         if job_max_retries is not UNSET:
             field_dict["job_max_retries"] = job_max_retries
         if job_timeout_seconds is not UNSET:
@@ -151,6 +161,15 @@ class SettingsChanges:
             return cast(list[str] | None | Unset, data)
 
         allowed_mimes = _parse_allowed_mimes(d.pop("allowed_mimes", UNSET))
+
+        def _parse_instant_repeats(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        instant_repeats = _parse_instant_repeats(d.pop("instant_repeats", UNSET))
 
         def _parse_job_max_retries(data: object) -> int | None | Unset:
             if data is None:
@@ -235,6 +254,7 @@ class SettingsChanges:
 
         settings_changes = cls(
             allowed_mimes=allowed_mimes,
+            instant_repeats=instant_repeats,
             job_max_retries=job_max_retries,
             job_timeout_seconds=job_timeout_seconds,
             maintenance_message=maintenance_message,

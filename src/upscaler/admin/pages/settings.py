@@ -31,7 +31,7 @@ INTEGER_FIELDS = (
     "job_max_retries",
     "retention_days",
 )
-FLAG_FIELDS = ("maintenance_mode", "queue_paused")
+FLAG_FIELDS = ("maintenance_mode", "queue_paused", "instant_repeats")
 
 
 async def _page(

@@ -204,7 +204,9 @@ function start(page) {
       setText($('fact-result'), `${formatDimensions(result.width, result.height)} · ${formatBytes(result.size_bytes)}`);
     }
     setText($('fact-original'), `${formatDimensions(job.original.width, job.original.height)} · ${formatBytes(job.original.size_bytes)}`);
-    if (job.duration_seconds !== null && job.duration_seconds !== undefined) {
+    if (job.instant_repeat) {
+      setText($('fact-duration'), "no time: an identical earlier job's result");
+    } else if (job.duration_seconds !== null && job.duration_seconds !== undefined) {
       setText($('fact-duration'), `${job.duration_seconds.toFixed(1)} s`);
     }
     setText($('fact-model'), job.model || '');
