@@ -22,7 +22,7 @@ from upscaler.db.tables import Setting
 from upscaler.db.types import utcnow
 
 TTL_SECONDS = 2.0
-KNOWN_MIMES = ("image/jpeg", "image/png", "image/webp", "image/tiff")
+KNOWN_MIMES = ("image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif")
 
 
 class RuntimeSettings(BaseModel):

@@ -18,10 +18,11 @@ from upscaler_cli.outcome import Outcome, Result, outcome_for
 from upscaler_cli.remote import JobRequest, RunInterruptedError
 from upscaler_worker.inference.engine_paths import EnginePath
 from upscaler_worker.inference.errors import ImageDecodeError, UnsupportedImageError
+from upscaler_worker.inference.files import upscale_file
 from upscaler_worker.inference.installed import best_installed, denoise_variant, read_installed
 from upscaler_worker.inference.path_choice import choose_path
 from upscaler_worker.inference.runtime import ModelRunner, physical_cores
-from upscaler_worker.inference.upscale import UpscaleOptions, upscale_file
+from upscaler_worker.inference.upscale import UpscaleOptions
 
 
 class ModelChoiceError(Exception):

@@ -7,7 +7,8 @@ from PIL import Image
 from tests.helpers import IMAGES
 from upscaler.errors import APIError
 from upscaler.live_settings import KNOWN_MIMES
-from upscaler.uploads.validation import inspect_image, sniff_kind
+from upscaler.uploads.validation import MAX_FRAMES, inspect_image, sniff_kind
+from upscaler_worker.inference import animation as animation_module
 
 LIMIT = 50_000_000
 
@@ -51,14 +52,23 @@ def test_type_comes_from_bytes_not_name(tmp_path: Path) -> None:
 
 
 def test_unaccepted_image_kinds_are_415(tmp_path: Path) -> None:
-    gif = tmp_path / "a.gif"
-    Image.new("RGB", (8, 8)).save(gif, format="GIF")
     bmp = tmp_path / "a.bmp"
     Image.new("RGB", (8, 8)).save(bmp, format="BMP")
-    for path in (gif, bmp):
-        with pytest.raises(APIError) as caught:
-            inspect(path)
-        assert caught.value.status == 415
+    with pytest.raises(APIError) as caught:
+        inspect(bmp)
+    assert caught.value.status == 415
+    gif = tmp_path / "a.gif"
+    Image.new("RGB", (8, 8)).save(gif, format="GIF")
+    with pytest.raises(APIError) as caught:
+        inspect_image(gif, allowed_mimes=frozenset({"image/png"}), max_pixels=LIMIT)
+    assert caught.value.status == 415  # an admin may turn GIF off
+
+
+def test_a_still_gif_is_an_image_of_one_frame(tmp_path: Path) -> None:
+    gif = tmp_path / "a.gif"
+    Image.new("RGB", (8, 6), "teal").save(gif, format="GIF")
+    info = inspect(gif)
+    assert (info.kind, info.mime_type, info.frames, info.pixels) == ("gif", "image/gif", 1, 48)
 
 
 def test_truncated_jpeg_is_422(tmp_path: Path) -> None:
@@ -80,15 +90,49 @@ def test_truncated_png_is_422(tmp_path: Path) -> None:
     assert caught.value.status == 422
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
-def test_animated_images_are_422(tmp_path: Path, fmt: str) -> None:
-    frames = [Image.new("RGB", (16, 16), colour) for colour in ("red", "green", "blue")]
-    path = tmp_path / "animated"
+def animation(path: Path, fmt: str, count: int = 3, size: tuple[int, int] = (16, 16)) -> Path:
+    colours = ["red", "green", "blue"]
+    frames = [Image.new("RGB", size, colours[i % 3]) for i in range(count)]
     frames[0].save(path, format=fmt, save_all=True, append_images=frames[1:], duration=100)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_animations_count_every_frame(tmp_path: Path, fmt: str) -> None:
+    info = inspect(animation(tmp_path / "animated", fmt))
+    assert (info.width, info.height, info.frames) == (16, 16, 3)
+    assert info.pixels == 16 * 16 * 3
+    with pytest.raises(APIError) as caught:
+        inspect(tmp_path / "animated", max_pixels=16 * 16 * 3 - 1)
+    assert caught.value.status == 422
+    assert "3 frames" in caught.value.message and "every frame counts" in caught.value.message
+
+
+def test_too_many_frames_and_multi_page_tiffs_are_422(tmp_path: Path) -> None:
+    with pytest.raises(APIError) as caught:
+        inspect(animation(tmp_path / "long.gif", "GIF", count=MAX_FRAMES + 1, size=(1, 1)))
+    assert caught.value.status == 422
+    assert f"{MAX_FRAMES + 1:,} frames" in caught.value.message
+    assert inspect(animation(tmp_path / "ok.gif", "GIF", count=MAX_FRAMES, size=(1, 1))).frames == (
+        MAX_FRAMES
+    )
+    with pytest.raises(APIError) as caught:
+        inspect(animation(tmp_path / "pages.tif", "TIFF"))
+    assert caught.value.status == 422
+    assert "multi-page TIFF" in caught.value.message
+
+
+def test_a_truncated_animation_is_422(tmp_path: Path) -> None:
+    path = animation(tmp_path / "animated.gif", "GIF", count=20, size=(64, 64))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
     with pytest.raises(APIError) as caught:
         inspect(path)
     assert caught.value.status == 422
-    assert "animated" in caught.value.message
+
+
+def test_the_api_and_the_worker_agree_on_the_frame_limit() -> None:
+    assert MAX_FRAMES == animation_module.MAX_FRAMES
 
 
 def test_pixel_limit_is_422() -> None:
@@ -104,5 +148,7 @@ def test_sniffing() -> None:
     assert sniff_kind(buffer.getvalue()[:16]) == "webp"
     assert sniff_kind(b"II*\x00rest") == "tiff"
     assert sniff_kind(b"MM\x00*rest") == "tiff"
-    assert sniff_kind(b"GIF89a") is None
+    assert sniff_kind(b"GIF89a") == "gif"
+    assert sniff_kind(b"GIF87a") == "gif"
+    assert sniff_kind(b"GIF90a") is None
     assert sniff_kind(b"") is None

@@ -159,6 +159,7 @@ def test_service_info_reports_live_limits_choices_and_models(
         "image/png",
         "image/webp",
         "image/tiff",
+        "image/gif",
     ]
     assert info["limits"]["accepted_extensions"] == [
         ".jpg",
@@ -167,6 +168,7 @@ def test_service_info_reports_live_limits_choices_and_models(
         ".webp",
         ".tif",
         ".tiff",
+        ".gif",
     ]
     assert info["limits"]["max_input_pixels"] == 50_000_000
     assert [c["value"] for c in info["choices"]["factors"]] == ["2x", "4x"]

@@ -60,6 +60,8 @@ class Upload(SQLModel, table=True):
     mime_type: str = Field(max_length=64)
     width: int
     height: int
+    # An animation's frames (each is upscaled); 1 for a still.
+    frames: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     size_bytes: int = Field(sa_type=BigInteger)
     sha256: str = Field(max_length=64)
     storage_key: str = Field(max_length=255)

@@ -76,7 +76,11 @@ async def seconds_ahead(session: AsyncSession, pool: PoolSpeed, job: Job | None 
     left of the running jobs and the queued jobs created before it, shared
     among the pool's workers."""
     statement = (
-        select(Job.model, Job.progress, Upload.width, Upload.height)
+        select(
+            Job.model,
+            Job.progress,
+            col(Upload.width) * col(Upload.height) * col(Upload.frames),  # every frame counts
+        )
         .join(Upload, col(Upload.id) == col(Job.upload_id))
         .where(
             Job.queue == pool.queue.value,
@@ -91,8 +95,8 @@ async def seconds_ahead(session: AsyncSession, pool: PoolSpeed, job: Job | None 
             (col(Job.status) == JobStatus.RUNNING.value) | (col(Job.created_at) < job.created_at),
         )
     total = 0.0
-    for model, progress, width, height in (await session.exec(statement)).all():
-        run = pool.run_seconds(model or "", width * height)
+    for model, progress, pixels in (await session.exec(statement)).all():
+        run = pool.run_seconds(model or "", pixels)
         total += run * (1 - progress / 100)
     return total / pool.parallelism
 
@@ -100,7 +104,7 @@ async def seconds_ahead(session: AsyncSession, pool: PoolSpeed, job: Job | None 
 async def job_eta(session: AsyncSession, job: Job, upload: Upload) -> int:
     """Seconds until a queued or running job is done (the job API's figure)."""
     pool = await pool_speed(session, Queue(job.queue))
-    own = pool.run_seconds(job.model or "", upload.width * upload.height)
+    own = pool.run_seconds(job.model or "", upload.width * upload.height * upload.frames)
     remaining = own * (1 - job.progress / 100)
     if job.status == JobStatus.QUEUED.value:
         remaining += await seconds_ahead(session, pool, job)

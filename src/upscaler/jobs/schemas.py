@@ -22,6 +22,7 @@ class OriginalInfo(BaseModel):
     filename: str
     width: int
     height: int
+    frames: int = Field(default=1, description="an animation's frames (1: a still image)")
     size_bytes: int
     mime_type: str
 

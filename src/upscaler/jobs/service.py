@@ -129,6 +129,7 @@ async def to_public(
             filename=upload.original_filename,
             width=upload.width,
             height=upload.height,
+            frames=upload.frames,
             size_bytes=upload.size_bytes,
             mime_type=upload.mime_type,
         ),

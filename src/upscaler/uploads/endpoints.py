@@ -22,7 +22,14 @@ UPLOAD_FORM_SCHEMA: dict[str, Any] = {
     # factor, or a target size (target_width and/or target_height, or print_size).
     "required": ["file"],
     "properties": {
-        "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or TIFF"},
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": (
+                "JPEG, PNG, WebP, TIFF or GIF; an animated GIF, WebP or PNG "
+                "has every frame upscaled"
+            ),
+        },
         # The enums the job resource uses too, so a client has one type of each.
         "factor": {"$ref": "#/components/schemas/Factor"},
         "target_width": {"type": "integer", "minimum": 1, "maximum": 65535},

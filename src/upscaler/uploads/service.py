@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from upscaler.catalog.service import face_refinement_available
 from upscaler.context import AppContext
-from upscaler.contracts import Factor, JobParams, JobStatus, TargetSize
+from upscaler.contracts import Factor, JobParams, JobStatus, OutputFormat, TargetSize
 from upscaler.db.tables import Job, Upload
 from upscaler.errors import APIError, FieldError
 from upscaler.jobs import repeats, state_machine
@@ -68,6 +68,21 @@ def sized_plan(form: UploadForm, info: ImageInfo) -> tuple[Factor | None, Target
         raise APIError(422, "target_too_large", str(error)) from error
 
 
+#: What an animation can be written as (the worker's animation module agrees).
+ANIMATION_OUTPUTS = frozenset({OutputFormat.PNG, OutputFormat.WEBP, OutputFormat.SAME})
+
+
+def check_animation_output(form: UploadForm, info: ImageInfo) -> None:
+    if info.frames > 1 and form.output_format not in ANIMATION_OUTPUTS:
+        message = (
+            f"an animation cannot be written as {form.output_format.value.upper()}: "
+            "choose png (animated PNG), webp or same"
+        )
+        raise APIError(
+            422, "unprocessable_image", message, fields=[FieldError("output_format", message)]
+        )
+
+
 def _upload_row(received: ReceivedUpload, info: ImageInfo, storage_key: str) -> Upload:
     return Upload(
         id=new_upload_id(),
@@ -75,6 +90,7 @@ def _upload_row(received: ReceivedUpload, info: ImageInfo, storage_key: str) -> 
         mime_type=info.mime_type,
         width=info.width,
         height=info.height,
+        frames=info.frames,
         size_bytes=received.size_bytes,
         sha256=received.sha256,
         storage_key=storage_key,
@@ -90,6 +106,7 @@ async def accept(
 ) -> tuple[Job, int]:
     """Returns the queued job and its time estimate."""
     assert received.path is not None
+    check_animation_output(form, info)
     params = form.job_params(*sized_plan(form, info))
     live = await context.live.get()
     limit = live.job_timeout_seconds

@@ -1,8 +1,9 @@
 """Decide from the bytes, not the name or Content-Type, what an upload is.
 
 415: not an image type we accept (sniffed from the magic bytes).
-422: an image we recognise but will not process — too many pixels, animated,
-     truncated or corrupt, or a pixel mode we cannot convert.
+422: an image we recognise but will not process — too many pixels (an
+     animation's frames all count), a multi-page TIFF, truncated or corrupt,
+     or a pixel mode we cannot convert.
 """
 
 from __future__ import annotations
@@ -24,8 +25,14 @@ MIME_BY_KIND = {
     "png": "image/png",
     "webp": "image/webp",
     "tiff": "image/tiff",
+    "gif": "image/gif",
 }
-EXTENSION_BY_KIND = {"jpeg": "jpg", "png": "png", "webp": "webp", "tiff": "tif"}
+EXTENSION_BY_KIND = {"jpeg": "jpg", "png": "png", "webp": "webp", "tiff": "tif", "gif": "gif"}
+#: Containers whose frames are an animation (an MPO's second picture is not).
+ANIMATED_KINDS = frozenset({"gif", "png", "webp"})
+#: The most frames an animation may have, however small (the worker's
+#: upscaler_worker.inference.animation.MAX_FRAMES is the same number).
+MAX_FRAMES = 1000
 # Pixel modes the engine converts faithfully (see upscaler_worker.inference.imageio).
 SUPPORTED_MODES = {
     "1",
@@ -59,6 +66,8 @@ def sniff_kind(head: bytes) -> str | None:
         return "webp"
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return "tiff"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
     return None
 
 
@@ -69,10 +78,13 @@ class ImageInfo:
     width: int
     height: int
     mode: str
+    #: An animation's frames (1: a still).
+    frames: int = 1
 
     @property
     def pixels(self) -> int:
-        return self.width * self.height
+        """What it costs to upscale: every frame counts."""
+        return self.width * self.height * self.frames
 
 
 def _unprocessable(message: str) -> APIError:
@@ -98,15 +110,8 @@ def inspect_image(path: Path, *, allowed_mimes: frozenset[str], max_pixels: int)
             with Image.open(path) as image:
                 width, height = image.size
                 mode = image.mode
-                if getattr(image, "n_frames", 1) > 1:
-                    raise _unprocessable(
-                        "animated images are not supported yet: upload a single frame"
-                    )
-                if width * height > max_pixels:
-                    raise _unprocessable(
-                        f"the image is {width}x{height} ({width * height:,} pixels); "
-                        f"the limit is {max_pixels:,} pixels"
-                    )
+                frames = _frames(image, kind)
+                _check_pixels(width, height, frames, max_pixels)
                 if mode not in SUPPORTED_MODES:
                     raise _unprocessable(f"pixel mode {mode!r} is not supported")
                 if kind == "jpeg":
@@ -114,9 +119,12 @@ def inspect_image(path: Path, *, allowed_mimes: frozenset[str], max_pixels: int)
                     # finds truncation) with a fraction of the memory.
                     image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
                 image.load()
+                for index in range(1, frames):  # every frame must decode
+                    image.seek(index)
+                    image.load()
     except APIError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise _unprocessable(
             f"the image could not be decoded (truncated or corrupt): {error}"
         ) from error
@@ -124,4 +132,39 @@ def inspect_image(path: Path, *, allowed_mimes: frozenset[str], max_pixels: int)
         raise _unprocessable(str(error)) from error
     if width < 1 or height < 1:
         raise _unprocessable("the image has no pixels")
-    return ImageInfo(kind=kind, mime_type=MIME_BY_KIND[kind], width=width, height=height, mode=mode)
+    return ImageInfo(
+        kind=kind,
+        mime_type=MIME_BY_KIND[kind],
+        width=width,
+        height=height,
+        mode=mode,
+        frames=frames,
+    )
+
+
+def _frames(image: Image.Image, kind: str) -> int:
+    """How many frames are upscaled: an animation's all; a still's one."""
+    count = int(getattr(image, "n_frames", 1))
+    if count > 1 and kind == "tiff":
+        raise _unprocessable("multi-page TIFF files are not supported: upload one page")
+    if count <= 1 or kind not in ANIMATED_KINDS:
+        return 1
+    if count > MAX_FRAMES:
+        raise _unprocessable(
+            f"the animation has {count:,} frames; at most {MAX_FRAMES:,} are processed"
+        )
+    return count
+
+
+def _check_pixels(width: int, height: int, frames: int, max_pixels: int) -> None:
+    pixels = width * height * frames
+    if pixels <= max_pixels:
+        return
+    if frames > 1:
+        raise _unprocessable(
+            f"the animation is {width}x{height} x {frames} frames ({pixels:,} pixels, "
+            f"every frame counts); the limit is {max_pixels:,} pixels"
+        )
+    raise _unprocessable(
+        f"the image is {width}x{height} ({pixels:,} pixels); the limit is {max_pixels:,} pixels"
+    )

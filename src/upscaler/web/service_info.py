@@ -26,6 +26,7 @@ EXTENSIONS_BY_MIME = {
     "image/png": [".png"],
     "image/webp": [".webp"],
     "image/tiff": [".tif", ".tiff"],
+    "image/gif": [".gif"],
 }
 LOSSY_FORMATS = [OutputFormat.JPG.value, OutputFormat.WEBP.value]
 DEFAULT_QUALITY = 92

@@ -217,7 +217,7 @@ async def job_deadline(ctx: WorkerContext, model: Model, upload: Upload) -> tupl
     async with ctx.sessions() as session:
         costs = await model_costs(session)
     costs[model.name] = macs_per_pixel(model)
-    pixels = upload.width * upload.height
+    pixels = upload.width * upload.height * upload.frames
     expected = throughput.expected_seconds(ctx.throughput, ctx.provider, model, pixels, costs)
     seconds = job_timeout_seconds(expected, limit)
     if seconds >= limit:
@@ -226,7 +226,7 @@ async def job_deadline(ctx: WorkerContext, model: Model, upload: Upload) -> tupl
 
 
 async def _record_speed(ctx: WorkerContext, model: Model, result: UpscaleResult) -> None:
-    pixels = result.input_width * result.input_height
+    pixels = result.input_width * result.input_height * (result.frames - result.frames_reused)
     ctx.throughput = throughput.with_measurement(
         ctx.throughput, model, pixels, result.total_seconds
     )

@@ -13,6 +13,7 @@ from upscaler_worker.inference.errors import (
     InferenceTimeout,
     UnsupportedImageError,
 )
+from upscaler_worker.inference.files import upscale_file
 from upscaler_worker.inference.installed import (
     InstalledModel,
     best_installed,
@@ -25,7 +26,6 @@ from upscaler_worker.inference.upscale import (
     UpscaleOptions,
     UpscaleResult,
     upscale_array,
-    upscale_file,
 )
 
 __all__ = [

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 #: Containers accepted as input (Pillow's format names). MPO is a camera JPEG
 #: carrying a second (depth/stereo) picture: its first picture is the photo.
-INPUT_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP"})
+#: An animated GIF, WebP or PNG is read by inference.animation instead.
+INPUT_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "GIF"})
 
 
 @dataclass
@@ -111,7 +112,8 @@ def _check_container(image: Image.Image, max_pixels: int | None) -> None:
         raise UnsupportedImageError("animated images are not supported; send a single frame")
     if image.format not in INPUT_FORMATS:
         raise UnsupportedImageError(
-            f"{image.format or 'this'} images are not supported; use JPEG, PNG, WebP, TIFF or BMP"
+            f"{image.format or 'this'} images are not supported; "
+            "use JPEG, PNG, WebP, TIFF, BMP or GIF"
         )
     if max_pixels is not None and image.width * image.height > max_pixels:
         raise UnsupportedImageError(

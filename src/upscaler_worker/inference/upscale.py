@@ -1,22 +1,19 @@
-"""The engine's entry points: ``upscale_file`` for the worker, ``upscale_array``
-for in-memory use (tests, benchmark)."""
+"""Upscaling pixels: ``upscale_array`` (tiles, alpha, outscale) and the
+options and result records of a file's run (``upscaler_worker.inference.files``
+runs files, stills and animations)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from upscaler_worker.inference import metadata
 from upscaler_worker.inference.alpha import bleed_into_transparent, is_opaque
-from upscaler_worker.inference.denoise import CLASSICAL_STRENGTH, classical_denoise
-from upscaler_worker.inference.encode import FORMATS, encode_image, resolve_format, write_thumbnail
+from upscaler_worker.inference.denoise import CLASSICAL_STRENGTH
+from upscaler_worker.inference.encode import FORMATS
 from upscaler_worker.inference.engine import Progress, ProgressCallback, run_tiled
-from upscaler_worker.inference.imageio import decode_image
 from upscaler_worker.inference.runtime import GPU_PROVIDERS, ModelRunner
 from upscaler_worker.inference.tiling import choose_tile_shape, plan_tiles
 
@@ -43,7 +40,8 @@ class UpscaleOptions:
     crop_to: tuple[int, int] | None = None
     #: Dots per inch to write into the result; None keeps the input's.
     dpi: int | None = None
-    #: png | jpg | webp | tiff | bmp | same (the input's own format).
+    #: png | jpg | webp | tiff | bmp | same (the input's own format). An
+    #: animation is written as png (APNG), webp or, with same, its own container.
     output_format: str = "png"
     #: JPEG/WebP quality 1-100 (WebP 100 is lossless).
     quality: int = 92
@@ -112,6 +110,10 @@ class UpscaleResult:
     alpha_mode: str | None
     inference_seconds: float
     total_seconds: float
+    #: Frames of an animation (1: a still); each was upscaled like a still.
+    frames: int = 1
+    #: Frames that repeated an earlier one exactly and reused its result.
+    frames_reused: int = 0
 
     def details(self) -> dict[str, Any]:
         """Everything, JSON-ready, for the job record."""
@@ -266,109 +268,3 @@ def _pad_to_multiple(pixels: np.ndarray, multiple: int) -> np.ndarray:
     if not pad_h and not pad_w:
         return pixels
     return cv2.copyMakeBorder(pixels, 0, pad_h, 0, pad_w, cv2.BORDER_REFLECT_101)
-
-
-def upscale_file(
-    input_path: Path | str,
-    output_path: Path | str,
-    runner: ModelRunner,
-    options: UpscaleOptions,
-    *,
-    on_progress: ProgressCallback | None = None,
-    deadline: float | None = None,
-    thumbnail_path: Path | str | None = None,
-) -> UpscaleResult:
-    """Decode, (denoise), upscale in tiles, encode with metadata, and preview.
-
-    Raises ImageDecodeError / UnsupportedImageError (permanent; messages are
-    for the user), InferenceTimeout (the deadline passed, the running tile was
-    terminated), InferenceError (a tile failed), or whatever ``on_progress``
-    raised (it is called with (0, n) and after each tile).
-    """
-    started = time.monotonic()
-    decoded = decode_image(
-        Path(input_path), to_srgb=options.to_srgb, max_pixels=options.max_input_pixels
-    )
-    color = decoded.color
-    level = str(options.denoise)
-    if runner.denoise is not None:
-        denoise_path, level = "dni", runner.denoise
-    elif level != "none":
-        denoise_path = "classical"
-        color = classical_denoise(color, level)
-    else:
-        denoise_path = "none"
-
-    inference_started = time.monotonic()
-    upscaled = upscale_array(
-        color,
-        decoded.alpha,
-        runner,
-        outscale=int(options.outscale),
-        tile_size=options.tile_size,
-        tile_overlap=options.tile_overlap,
-        tile_memory_bytes=options.tile_memory_bytes,
-        alpha_mode=str(options.alpha_mode),
-        on_progress=on_progress,
-        deadline=deadline,
-    )
-    inference_seconds = time.monotonic() - inference_started
-    color, alpha = upscaled.color, upscaled.alpha
-    if options.resize_to is not None:
-        color, alpha = fit_to(color, alpha, options.resize_to, options.crop_to)
-    out_height, out_width = color.shape[:2]
-
-    fmt = resolve_format(str(options.output_format), decoded.format)
-    exif_block = None
-    if options.keep_exif:
-        exif_block = metadata.exif_for_output(
-            decoded.exif, width=out_width, height=out_height, keep_gps=options.keep_gps
-        )
-    encoded = encode_image(
-        Path(output_path),
-        color,
-        alpha,
-        fmt=fmt,
-        quality=int(options.quality),
-        icc_profile=decoded.icc_profile,
-        exif_block=exif_block,
-        dpi=(float(options.dpi), float(options.dpi)) if options.dpi else decoded.dpi,
-    )
-    if thumbnail_path is not None:
-        write_thumbnail(
-            Path(thumbnail_path),
-            color,
-            alpha,
-            max_side=options.thumbnail_side,
-            icc_profile=decoded.icc_profile,
-        )
-    return UpscaleResult(
-        width=out_width,
-        height=out_height,
-        mime_type=encoded.mime_type,
-        extension=encoded.extension,
-        size_bytes=encoded.size_bytes,
-        bit_depth=encoded.bit_depth,
-        has_alpha=alpha is not None and fmt not in ("jpg",),
-        tiles=upscaled.tiles,
-        tile_height=upscaled.tile_shape[0],
-        tile_width=upscaled.tile_shape[1],
-        model=runner.name,
-        provider=runner.provider,
-        model_scale=runner.scale,
-        outscale=int(options.outscale),
-        input_width=decoded.width,
-        input_height=decoded.height,
-        input_format=decoded.format,
-        output_format=fmt,
-        color_mode="gray" if decoded.is_gray else "rgb",
-        denoise_path=denoise_path,
-        denoise_level=level if denoise_path != "none" else "none",
-        icc=decoded.icc_action
-        if encoded.icc_written or decoded.icc_action == "none"
-        else "dropped",
-        exif_written=encoded.exif_written,
-        alpha_mode=str(options.alpha_mode) if decoded.alpha is not None else None,
-        inference_seconds=round(inference_seconds, 4),
-        total_seconds=round(time.monotonic() - started, 4),
-    )

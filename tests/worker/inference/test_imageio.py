@@ -155,12 +155,14 @@ def test_animated_images_are_refused_clearly(fmt: str) -> None:
         decode_image(data)
 
 
-def test_multi_page_tiff_and_gif_are_refused() -> None:
+def test_multi_page_tiff_is_refused_and_a_still_gif_is_read() -> None:
     first, *rest = frames()
     with pytest.raises(UnsupportedImageError, match="multi-page TIFF"):
         decode_image(encoded(first, "TIFF", save_all=True, append_images=rest))
-    with pytest.raises(UnsupportedImageError, match="GIF images are not supported"):
-        decode_image(encoded(first, "GIF"))
+    gif = decode_image(encoded(first, "GIF"))
+    assert gif.format == "GIF"
+    assert gif.color.shape == (16, 16, 3)
+    assert (gif.color == (0, 0, 255)).all()  # red, in BGR
 
 
 def test_pixel_limit() -> None:

@@ -23,7 +23,7 @@ T = TypeVar("T", bound="CreateUploadBody")
 class CreateUploadBody:
     """
     Attributes:
-        file (File): JPEG, PNG, WebP or TIFF
+        file (File): JPEG, PNG, WebP, TIFF or GIF; an animated GIF, WebP or PNG has every frame upscaled
         callback_url (str | Unset):
         denoise (Denoise | Unset):
         dpi (int | Unset): Written into the result; with print_size, 300 unless given

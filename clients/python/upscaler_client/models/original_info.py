@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="OriginalInfo")
 
 
@@ -18,6 +20,7 @@ class OriginalInfo:
         mime_type (str):
         size_bytes (int):
         width (int):
+        frames (int | Unset): an animation's frames (1: a still image) Default: 1.
     """
 
     filename: str
@@ -25,6 +28,7 @@ class OriginalInfo:
     mime_type: str
     size_bytes: int
     width: int
+    frames: int | Unset = 1
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,6 +42,8 @@ class OriginalInfo:
 
         width = self.width
 
+        frames = self.frames
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -49,6 +55,8 @@ class OriginalInfo:
                 "width": width,
             }
         )
+        if frames is not UNSET:
+            field_dict["frames"] = frames
 
         return field_dict
 
@@ -65,12 +73,15 @@ class OriginalInfo:
 
         width = d.pop("width")
 
+        frames = d.pop("frames", UNSET)
+
         original_info = cls(
             filename=filename,
             height=height,
             mime_type=mime_type,
             size_bytes=size_bytes,
             width=width,
+            frames=frames,
         )
 
         original_info.additional_properties = d

@@ -14,7 +14,9 @@ const STATUS_LABELS = {
   failed: 'Failed',
   canceled: 'Canceled',
 };
-const TYPE_LABELS = { 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP', 'image/tiff': 'TIFF' };
+const TYPE_LABELS = {
+  'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP', 'image/tiff': 'TIFF', 'image/gif': 'GIF',
+};
 /** Errors in a row (without a message between) before events give way to polling. */
 const MAX_EVENT_FAILURES = 3;
 const POLL_MIN_MS = 1000;
@@ -203,7 +205,8 @@ function start(page) {
       setText($('download-size'), formatBytes(result.size_bytes));
       setText($('fact-result'), `${formatDimensions(result.width, result.height)} · ${formatBytes(result.size_bytes)}`);
     }
-    setText($('fact-original'), `${formatDimensions(job.original.width, job.original.height)} · ${formatBytes(job.original.size_bytes)}`);
+    const frames = job.original.frames > 1 ? ` · ${job.original.frames} frames` : '';
+    setText($('fact-original'), `${formatDimensions(job.original.width, job.original.height)}${frames} · ${formatBytes(job.original.size_bytes)}`);
     if (job.instant_repeat) {
       setText($('fact-duration'), "no time: an identical earlier job's result");
     } else if (job.duration_seconds !== null && job.duration_seconds !== undefined) {

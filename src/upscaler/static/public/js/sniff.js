@@ -7,6 +7,7 @@ export const MIME_BY_KIND = {
   png: 'image/png',
   webp: 'image/webp',
   tiff: 'image/tiff',
+  gif: 'image/gif',
 };
 
 export const LABEL_BY_MIME = {
@@ -14,10 +15,11 @@ export const LABEL_BY_MIME = {
   'image/png': 'PNG',
   'image/webp': 'WebP',
   'image/tiff': 'TIFF',
+  'image/gif': 'GIF',
 };
 
 const KIND_BY_EXTENSION = {
-  jpg: 'jpeg', jpeg: 'jpeg', jpe: 'jpeg', png: 'png', webp: 'webp', tif: 'tiff', tiff: 'tiff',
+  jpg: 'jpeg', jpeg: 'jpeg', jpe: 'jpeg', png: 'png', webp: 'webp', tif: 'tiff', tiff: 'tiff', gif: 'gif',
 };
 
 function startsWith(bytes, signature, offset = 0) {
@@ -32,7 +34,7 @@ function ascii(text) {
   return Array.from(text, (ch) => ch.charCodeAt(0));
 }
 
-/** 'jpeg' | 'png' | 'webp' | 'tiff' | null, from the first 16 bytes. */
+/** 'jpeg' | 'png' | 'webp' | 'tiff' | 'gif' | null, from the first 16 bytes. */
 export function sniffKind(bytes) {
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
@@ -40,12 +42,12 @@ export function sniffKind(bytes) {
   for (const signature of [ascii('II*\0'), ascii('MM\0*'), ascii('II+\0'), ascii('MM\0+')]) {
     if (startsWith(bytes, signature)) return 'tiff';
   }
+  if (startsWith(bytes, ascii('GIF87a')) || startsWith(bytes, ascii('GIF89a'))) return 'gif';
   return null;
 }
 
 /** A name for formats people commonly try that the service does not take. */
 export function describeOther(bytes) {
-  if (startsWith(bytes, ascii('GIF8'))) return 'a GIF image';
   if (startsWith(bytes, ascii('BM'))) return 'a BMP image';
   if (startsWith(bytes, ascii('%PDF'))) return 'a PDF document';
   if (startsWith(bytes, ascii('ftyp'), 4)) {
