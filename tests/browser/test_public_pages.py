@@ -298,7 +298,7 @@ def test_files_are_checked_before_anything_is_sent(
         page.goto(f"{server.url}/")
         assert "up to 4.9 KB" in (page.text_content("#limit-list") or "")
         assert "“notes.txt” is not an image this service can read" in choose(notes)
-        assert "Choose a JPEG, PNG, WebP or TIFF image" in choose(notes)
+        assert "Choose a JPEG, PNG, WebP, TIFF or GIF image" in choose(notes)
         assert "is named like a PNG image, but its contents are not one" in choose(renamed)
         assert "is a BMP image, which cannot be upscaled here" in choose(BMP)
         message = choose(SMALL)

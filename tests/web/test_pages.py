@@ -16,6 +16,10 @@ from PIL import Image
 from tests.helpers import IMAGES, TEST_MODEL, LiveServer, upload, wait_for_job
 from tests.web.html import Element, parse
 from tests.web.live import live_settings
+from upscaler.live_settings import KNOWN_MIMES
+from upscaler.uploads.validation import MIME_BY_KIND
+from upscaler.web.service_info import EXTENSIONS_BY_MIME
+from upscaler.web.templating import TYPE_LABELS
 
 SMALL = IMAGES / "realesrgan" / "0014.jpg"  # 179 x 179
 BMP = IMAGES / "set5" / "baby_GT.bmp"
@@ -148,6 +152,11 @@ def test_landing_page_in_maintenance_says_so_and_the_form_post_gets_503(
 # -- service info ------------------------------------------------------------------
 
 
+def test_every_accepted_type_has_a_label_and_extensions() -> None:
+    assert set(TYPE_LABELS) == set(EXTENSIONS_BY_MIME) == set(KNOWN_MIMES)
+    assert set(MIME_BY_KIND.values()) == set(KNOWN_MIMES)
+
+
 def test_service_info_reports_live_limits_choices_and_models(
     client: httpx.Client, server: LiveServer
 ) -> None:
@@ -276,7 +285,7 @@ def test_upload_without_javascript_lands_on_a_job_page_that_refreshes_until_done
             "file",
             "not a supported image",
         ),
-        ({"path": BMP}, 415, "file", "accepted: jpeg, png, tiff, webp"),
+        ({"path": BMP}, 415, "file", "accepted: gif, jpeg, png, tiff, webp"),
         ({"content": b"", "filename": "empty.png"}, 400, "file", "empty"),
         (
             {"content": SMALL.read_bytes()[:1500], "filename": "cut.jpg"},

@@ -15,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.config import Settings
 from upscaler.db.tables import Job
-from upscaler.jobs import state_machine as jobs
 from upscaler.notifications import repository as deliveries
 from upscaler.notifications.payload import NotificationEvent
 from upscaler.notifications.repository import NotificationKind
@@ -48,7 +47,7 @@ async def announce(
     not failed by its notification."""
     try:
         async with sessions() as session:
-            job = await jobs.get_job(session, job_id)
+            job = await session.get(Job, job_id)
             event = NotificationEvent.for_status(job.status) if job is not None else None
             if job is None or event is None:
                 return

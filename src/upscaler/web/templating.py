@@ -48,7 +48,13 @@ def format_pixels(pixels: int) -> str:
     return f"{text} megapixels"
 
 
-TYPE_LABELS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "image/tiff": "TIFF"}
+TYPE_LABELS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WebP",
+    "image/tiff": "TIFF",
+    "image/gif": "GIF",
+}
 
 
 def type_label(mime_type: str) -> str:
