@@ -17,7 +17,7 @@ UPSCALER_MODEL_MIRROR ?= $(if $(wildcard $(SHARED)/models/*.pth),file://$(SHARED
 export UPSCALER_MODEL_MIRROR
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install models run api worker test test-fast lint format bench migrate check-migrations check-client client browser clean
+.PHONY: help install models run api worker test test-fast lint format bench migrate check-migrations check-client client browser promtool clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -67,6 +67,12 @@ browser: ## Debian's Chromium for the browser tests (never a downloaded browser)
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+promtool: ## Debian's prometheus (promtool and the server) for the monitoring tests
+	@command -v promtool >/dev/null || { \
+	  echo "installing Debian's prometheus"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+
 lint: $(STAMP) ## ruff, mypy, the migration check and the client check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -84,7 +90,7 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install browser lint ## lint, then the whole test suite against the real services
+test: install browser promtool lint ## lint, then the whole test suite against the real services
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## the tests without the slow, browser and chaos ones

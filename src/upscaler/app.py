@@ -33,9 +33,11 @@ from upscaler.jobs.endpoints import result_router as job_result_router
 from upscaler.jobs.endpoints import router as jobs_router
 from upscaler.jobs.retention import RetentionSweeper
 from upscaler.jobs.sweeper import Sweeper
-from upscaler.middleware import SecurityHeadersMiddleware
+from upscaler.metrics.endpoint import router as metrics_router
+from upscaler.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from upscaler.openapi import install_openapi, operation_id
 from upscaler.resources import STATIC_DIR, VENDOR_DIR, checkout_root
+from upscaler.telemetry import HttpMetricsMiddleware
 from upscaler.uploads.endpoints import router as uploads_router
 from upscaler.web.pages import router as pages_router
 from upscaler.web.service_info import router as service_info_router
@@ -126,6 +128,9 @@ def create_app(
         production=settings.env == "production",
         image_origins=presigned_image_origins(settings),
     )
+    # Added last, so outermost: every response is counted and carries its id.
+    app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
     for router in (
         uploads_router,
         jobs_router,
@@ -133,6 +138,7 @@ def create_app(
         job_result_router,
         health_router,
         service_info_router,
+        metrics_router,
         pages_router,
         *admin_routes.routers,
     ):

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
+    # text (development) or json (one object per line, with request and job
+    # ids); unset: json in production, text otherwise.
+    log_format: Literal["text", "json"] | None = None
+    # GET /metrics for Prometheus answers only with this bearer token; unset: off.
+    metrics_token: SecretStr | None = None
 
     # Where the service keeps its own files when no external service is named.
     data_dir: Path = Path("var")
@@ -140,6 +145,8 @@ class Settings(BaseSettings):
         "public_base_url",
         "webhook_secret",
         "smtp_url",
+        "log_format",
+        "metrics_token",
         mode="before",
     )
     @classmethod
@@ -158,6 +165,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.data_dir / 'upscaler.db').as_posix()}"
         if self.storage_dir is None:
             self.storage_dir = self.data_dir / "storage"
+        if self.log_format is None:
+            self.log_format = "json" if self.env == "production" else "text"
         if self.embedded_worker is None:
             self.embedded_worker = self.redis_url is None
         if self.smtp_url is not None:

@@ -1,9 +1,15 @@
-"""Security headers on every response (pure ASGI, so streaming is untouched)."""
+"""Security headers and request ids on every response (pure ASGI, so
+streaming is untouched)."""
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
+import re
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from upscaler.logs import log_context
 
 # Pages are plain HTML with their scripts and styles served by the app itself:
 # nothing inline, nothing from elsewhere.
@@ -58,3 +64,32 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+#: An incoming X-Request-ID is kept only when it looks like an id (a proxy's
+#: or a client's); anything else gets one of ours instead.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (its X-Request-ID, or a new one), puts it in
+    the logging context for the request's lines and the jobs it enqueues, and
+    answers with it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = Headers(scope=scope).get("x-request-id", "")
+        request_id = sent if REQUEST_ID_PATTERN.fullmatch(sent) else uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        with log_context(request_id=request_id):
+            await self.app(scope, receive, send_with_id)

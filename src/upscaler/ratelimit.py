@@ -19,6 +19,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from upscaler.errors import APIError
+from upscaler.telemetry import RATE_LIMITED
 
 #: What a client is told to wait when the counters' store cannot be reached.
 STORE_DOWN_RETRY_AFTER = 30
@@ -59,6 +60,7 @@ class Counters:
 
 def too_many(code: str, message: str, retry_after: int) -> APIError:
     """The refusal once a limit is reached: 429 with Retry-After."""
+    RATE_LIMITED.labels(code).inc()
     return APIError(429, code, message, headers={"Retry-After": str(retry_after)})
 
 

@@ -65,3 +65,13 @@ def test_development_secret_is_random_and_kept(tmp_path: Path) -> None:
 def test_s3_needs_a_bucket(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="UPSCALER_S3_BUCKET"):
         Settings(data_dir=tmp_path, storage_backend="s3")
+
+
+def test_logs_are_json_in_production_and_text_elsewhere(tmp_path: Path) -> None:
+    production = Settings(
+        env="production", data_dir=tmp_path, secret_key="s" * 40, admin_seed_pass="not-the-seed-1"
+    )
+    assert production.log_format == "json"
+    assert Settings(data_dir=tmp_path, _env_file=None).log_format == "text"
+    assert Settings(data_dir=tmp_path, log_format="json", _env_file=None).log_format == "json"
+    assert Settings(data_dir=tmp_path, metrics_token="", _env_file=None).metrics_token is None

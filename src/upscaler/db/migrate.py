@@ -36,7 +36,7 @@ def main() -> None:
     from upscaler.logs import configure_logging
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format or "text")
     upgrade_to_head(settings.database_url)
 
 

@@ -9,6 +9,11 @@ from typing import Any
 import dramatiq
 
 from upscaler.contracts import NOTIFICATIONS_QUEUE, NOTIFY_JOB_ACTOR, PROCESS_JOB_ACTOR, Queue
+from upscaler.logs import current_request_id
+
+#: The message option that carries the id of the request that caused it, so
+#: the worker's log lines about the job carry it too.
+REQUEST_ID_OPTION = "request_id"
 
 
 class QueueUnavailableError(RuntimeError):
@@ -65,8 +70,10 @@ class JobProducer:
     def _send(
         self, queue_name: str, actor_name: str, args: tuple[str, ...], delay_ms: int | None
     ) -> str:
+        request_id = current_request_id()  # a thread of the caller's task: its context
+        options = {REQUEST_ID_OPTION: request_id} if request_id else {}
         message: dramatiq.Message[Any] = dramatiq.Message(
-            queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options={}
+            queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options=options
         )
         try:
             return self.broker.enqueue(message, delay=delay_ms).message_id

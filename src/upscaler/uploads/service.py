@@ -16,12 +16,14 @@ from upscaler.errors import APIError, FieldError
 from upscaler.jobs import repeats, state_machine
 from upscaler.jobs.estimate import MIN_SECONDS, seconds_ahead
 from upscaler.live_settings import RuntimeSettings
+from upscaler.logs import bind_job
 from upscaler.notifications.announce import announce
 from upscaler.notifications.intake import check_notification_targets
 from upscaler.queueing.producer import QueueUnavailableError
 from upscaler.receive import ReceivedUpload, receive_upload
 from upscaler.sizing import TargetTooLargeError, plan_target
 from upscaler.storage import new_key
+from upscaler.telemetry import UPLOAD_BYTES
 from upscaler.uploads.admission import place_upload
 from upscaler.uploads.schemas import UploadForm
 from upscaler.uploads.validation import EXTENSION_BY_KIND, ImageInfo, inspect_image
@@ -178,6 +180,12 @@ async def accept(
         raise unavailable("the job queue is unavailable right now; please retry shortly") from error
     async with context.sessions() as session:
         await state_machine.mark_enqueued(session, job.job_id)
+    bind_job(job.job_id)  # the request's remaining lines are about this job
+    UPLOAD_BYTES.inc(received.size_bytes)
+    log.info(
+        "job %s accepted: %s with %s on the %s queue, about %d s",
+        job.job_id, params.factor.value, job.model, queue.value, estimate,
+    )  # fmt: skip
     return job, estimate
 
 
@@ -201,7 +209,9 @@ async def _repeat(
         await session.flush()
         session.add(job)
         await session.commit()
-    log.info("job %s repeats job %s: completed at once", job.job_id, job.repeat_of)
+    bind_job(job.job_id)
+    UPLOAD_BYTES.inc(received.size_bytes)
+    log.info("job %s accepted: repeats job %s, completed at once", job.job_id, job.repeat_of)
     await announce(context.sessions, context.settings, context.producer, job.job_id)
     return job
 

@@ -10,6 +10,8 @@ import dramatiq
 from dramatiq.middleware import CurrentMessage
 
 from upscaler.contracts import PROCESS_JOB_ACTOR, Queue
+from upscaler.logs import log_context
+from upscaler.queueing.producer import REQUEST_ID_OPTION
 from upscaler_worker.actors import models as model_actors
 from upscaler_worker.actors import notifications, upscale_job
 from upscaler_worker.context import ContextHolder
@@ -24,6 +26,13 @@ MAX_RETRIES_CEILING = 20
 def retries_so_far() -> int:
     message = CurrentMessage.get_current_message()
     return int(message.options.get("retries", 0)) if message is not None else 0
+
+
+def message_request_id() -> str | None:
+    """The id of the request that enqueued the message being processed."""
+    message = CurrentMessage.get_current_message()
+    value = message.options.get(REQUEST_ID_OPTION) if message is not None else None
+    return value if isinstance(value, str) else None
 
 
 def register_actors(
@@ -44,8 +53,9 @@ def register_actors(
         max_backoff=MAX_BACKOFF_MS,
     )
     async def process_job(job_id: str) -> None:
-        ctx = await holder.get()
-        allowed = (await ctx.live.get()).job_max_retries  # an admin may change it at run time
-        await upscale_job.process(ctx, runners, job_id, can_retry=retries_so_far() < allowed)
+        with log_context(request_id=message_request_id(), job_id=job_id):
+            ctx = await holder.get()
+            allowed = (await ctx.live.get()).job_max_retries  # an admin may change it at run time
+            await upscale_job.process(ctx, runners, job_id, can_retry=retries_so_far() < allowed)
 
     return process_job

@@ -35,6 +35,7 @@ from upscaler.contracts import NOTIFICATIONS_QUEUE, NOTIFY_JOB_ACTOR
 from upscaler.db.tables import Job, NotificationDelivery, Upload
 from upscaler.db.types import utcnow
 from upscaler.jobs import state_machine as jobs
+from upscaler.logs import log_context
 from upscaler.notifications import repository as deliveries
 from upscaler.notifications.announce import announce as shared_announce
 from upscaler.notifications.announce import targets
@@ -250,7 +251,8 @@ def register(broker: dramatiq.Broker, holder: ContextHolder) -> None:
     """Register `notify_job` on the broker (its queue is declared by build_broker)."""
 
     async def notify_job(job_id: str, kind: str) -> None:
-        await deliver(await holder.get(), job_id, NotificationKind(kind))
+        with log_context(job_id=job_id):
+            await deliver(await holder.get(), job_id, NotificationKind(kind))
 
     dramatiq.actor(
         broker=broker,

@@ -70,7 +70,7 @@ def build_embedded_app(settings: Settings) -> FastAPI:
 
 def main() -> None:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format or "text")
     if not settings.embedded_worker:
         raise SystemExit("upscaler-standalone runs the embedded mode: unset UPSCALER_REDIS_URL")
     upgrade_to_head(settings.database_url)

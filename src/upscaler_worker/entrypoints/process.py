@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     # alone, and waits in short steps in case some thread took one anyway.
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format or "text")
     faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
     run_worker(
         settings,

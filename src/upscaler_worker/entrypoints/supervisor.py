@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--inference-threads", type=int, default=settings.inference_threads,
                         help="ONNX Runtime threads per job (0: cores / processes)")  # fmt: skip
     args = parser.parse_args(argv)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format or "text")
     if not settings.redis_url:
         raise SystemExit(
             "upscaler-worker needs UPSCALER_REDIS_URL (use `make run` for one process)"
