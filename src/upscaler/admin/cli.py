@@ -10,6 +10,8 @@ log, naming the operating-system user and host that ran it.
     upscaler-admin create-temp-admin --hours 4        # prints its name and password
     upscaler-admin end-sessions abdullah
     upscaler-admin list-admins
+    upscaler-admin backup /backups/2026-12-06       # rows + manifest (+ files)
+    upscaler-admin restore /backups/2026-12-06      # into an empty deployment
 
 Passwords are never taken from the command line (other users could read
 them in the process list); a generated one is printed once, and the account
@@ -25,6 +27,7 @@ import secrets
 import socket
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, func, select
@@ -33,11 +36,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from upscaler.audit.service import Actor, add
 from upscaler.auth import sessions
 from upscaler.auth.service import MIN_PASSWORD_LENGTH
+from upscaler.backup import BackupError, backup, restore
 from upscaler.config import get_settings
 from upscaler.db.engine import make_engine, make_sessionmaker
+from upscaler.db.migrate import upgrade_to_head
 from upscaler.db.tables import User
 from upscaler.db.types import utcnow
 from upscaler.security.passwords import hash_password
+from upscaler.storage.factory import make_storage
 
 MAX_TEMP_HOURS = 24 * 7
 
@@ -175,10 +181,53 @@ def _parser() -> argparse.ArgumentParser:
     end = commands.add_parser("end-sessions", help="end every session and token of an account")
     end.add_argument("username")
     commands.add_parser("list-admins", help="the admin accounts and their state")
+    save = commands.add_parser(
+        "backup", help="a consistent copy of the database, a manifest and the stored files"
+    )
+    save.add_argument("folder", type=Path, help="a new or empty folder")
+    copy = save.add_mutually_exclusive_group()
+    copy.add_argument("--files", action="store_true", default=None, help="copy stored files too")
+    copy.add_argument(
+        "--no-files", dest="files", action="store_false", help="rows and manifest only"
+    )
+    load = commands.add_parser("restore", help="a backup into an empty, migrated deployment")
+    load.add_argument("folder", type=Path)
     return parser
 
 
+async def _backup_or_restore(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    storage = make_storage(settings)
+    try:
+        if args.command == "backup":
+            # Local files by default; an S3 bucket is usually mirrored on its own.
+            files = args.files if args.files is not None else settings.storage_backend != "s3"
+            report = await backup(engine, storage, args.folder, files=files)
+            print(
+                f"backed up {sum(report.tables.values())} rows of {len(report.tables)} tables "
+                f"and {report.objects} stored objects ({report.copied} copied) to {args.folder}"
+            )
+        else:
+            await asyncio.to_thread(upgrade_to_head, settings.database_url)
+            report = await restore(engine, storage, args.folder)
+            print(
+                f"restored {sum(report.tables.values())} rows and {report.copied} files; "
+                f"{report.objects - len(report.missing)} of {report.objects} objects are in storage"
+            )
+        for key in report.missing:
+            print(f"missing from storage: {key}", file=sys.stderr)
+        return 3 if report.missing else 0
+    except BackupError as error:
+        raise CliError(str(error)) from error
+    finally:
+        await storage.close()
+        await engine.dispose()
+
+
 async def _run(args: argparse.Namespace) -> int:
+    if args.command in ("backup", "restore"):
+        return await _backup_or_restore(args)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
