@@ -21,6 +21,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from upscaler import logbuffer
 from upscaler.admin import routes as admin_routes
 from upscaler.config import Settings
 from upscaler.context import AppContext
@@ -86,6 +87,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if run_migrations:
             await asyncio.to_thread(upgrade_to_head, settings.database_url)
+        logbuffer.install()  # the admin's System page shows this process's lines
         context = AppContext.create(settings, broker, bus)
         app.state.context = context
         await _prepare_storage(context)

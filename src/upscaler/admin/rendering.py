@@ -88,6 +88,7 @@ NAV = (
     ("settings", "/admin/settings", "Settings"),
     ("users", "/admin/users", "Users"),
     ("audit", "/admin/audit", "Audit log"),
+    ("system", "/admin/system", "System"),
 )
 
 FLASH_COOKIE = "upscaler_flash"

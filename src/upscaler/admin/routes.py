@@ -8,7 +8,17 @@ from starlette.responses import Response
 
 from upscaler.admin import api
 from upscaler.admin.guards import PageResponse
-from upscaler.admin.pages import audit, auth, dashboard, jobs, models, settings, users, workers
+from upscaler.admin.pages import (
+    audit,
+    auth,
+    dashboard,
+    jobs,
+    models,
+    settings,
+    system,
+    users,
+    workers,
+)
 from upscaler.auth import endpoints as auth_endpoints
 
 routers = (
@@ -22,6 +32,7 @@ routers = (
     settings.router,
     users.router,
     audit.router,
+    system.router,
 )
 
 

@@ -35,4 +35,27 @@
       form.reset();
     }
   });
+
+  // The System page's live log: this API process's lines over server-sent events.
+  var tail = document.getElementById("log-tail");
+  if (tail && window.EventSource) {
+    var source = new EventSource(tail.getAttribute("data-stream"));
+    var keep = 500;
+    source.addEventListener("log", function (event) {
+      var line = JSON.parse(event.data);
+      var text = line.ts.slice(11, 23) + " " + line.level.toUpperCase() + " " + line.logger + ": " +
+        line.message + (line.job_id ? " [job=" + line.job_id + "]" : "");
+      var row = document.createElement("div");
+      row.className = "log-" + line.level;
+      row.textContent = text;
+      var atBottom = tail.scrollTop + tail.clientHeight >= tail.scrollHeight - 4;
+      tail.appendChild(row);
+      while (tail.childNodes.length > keep) {
+        tail.removeChild(tail.firstChild);
+      }
+      if (atBottom) {
+        tail.scrollTop = tail.scrollHeight;
+      }
+    });
+  }
 })();
