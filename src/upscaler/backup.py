@@ -231,9 +231,7 @@ async def _reset_sequences(connection: AsyncConnection, ordered: list[Table]) ->
     """Serial ids continue after the restored rows."""
     for table in ordered:
         for column in table.primary_key.columns:
-            if column.autoincrement is True or (
-                column.autoincrement == "auto" and column.type.python_type is int
-            ):
+            if column.type.python_type is int:  # serial or not: the database says
                 sequence = await connection.execute(
                     text("SELECT pg_get_serial_sequence(:table, :column)"),
                     {"table": table.name, "column": column.name},

@@ -12,10 +12,10 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from upscaler.logs import ContextFilter
+from upscaler.logs import ContextFilter, record_entry
 
 #: Lines kept per process.
 CAPACITY = 2000
@@ -36,18 +36,7 @@ class RecentLogs(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = {
-                "ts": datetime.fromtimestamp(record.created, UTC).isoformat(
-                    timespec="milliseconds"
-                ),
-                "level": record.levelname.lower(),
-                "logger": record.name,
-                "message": record.getMessage(),
-                "request_id": getattr(record, "request_id", None),
-                "job_id": getattr(record, "job_id", None),
-            }
-            if record.exc_info:
-                line["exception"] = logging.Formatter().formatException(record.exc_info)
+            line = record_entry(record)
         except Exception:  # a bad format string must not break logging
             self.handleError(record)
             return

@@ -65,26 +65,33 @@ class ContextFilter(logging.Filter):
         return True
 
 
+def record_entry(record: logging.LogRecord) -> dict[str, Any]:
+    """A record as data: time (UTC, ISO 8601), level, logger, message, the
+    ids when there are any, and the traceback when there is one (the JSON
+    log line and the admin's in-memory buffer both use it)."""
+    entry: dict[str, Any] = {
+        "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+        "level": record.levelname.lower(),
+        "logger": record.name,
+        "message": record.getMessage(),
+    }
+    for key in ("request_id", "job_id"):
+        value = getattr(record, key, None)
+        if value:
+            entry[key] = value
+    if record.exc_info:
+        entry["exception"] = logging.Formatter().formatException(record.exc_info)
+    return entry
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time (UTC, ISO 8601), level, logger,
-    message, the ids, any extra fields, and the traceback when there is one."""
+    """One JSON object per line: `record_entry` and any extra fields of the call."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key in ("request_id", "job_id"):
-            value = getattr(record, key, None)
-            if value:
-                entry[key] = value
+        entry = record_entry(record)
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value if isinstance(value, (str, int, float, bool)) else repr(value)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -32,6 +32,5 @@ async def metrics(request: Request, context: ContextDep) -> Response:
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )  # fmt: skip
     async with context.sessions() as session:
-        snapshot = await read_snapshot(session)
-    snapshot.free_disk_percent = await context.storage.free_space_percent()
+        snapshot = await read_snapshot(session, context.storage)
     return Response(render(snapshot, process_registry()), media_type=CONTENT_TYPE_LATEST)

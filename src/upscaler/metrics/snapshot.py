@@ -19,6 +19,7 @@ from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, NotificationDelivery, Worker
 from upscaler.db.types import utcnow
 from upscaler.jobs.estimate import WORKER_ONLINE_WITHIN
+from upscaler.storage.base import Storage
 
 #: Upper bounds (seconds) of the histogram buckets.
 DURATION_BUCKETS = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
@@ -77,8 +78,8 @@ def _histogram(row: Sequence[Any], bounds: tuple[float, ...]) -> Histogram:
     return Histogram([*counts, count], count, total)
 
 
-async def read_snapshot(session: AsyncSession) -> Snapshot:
-    snapshot = Snapshot()
+async def read_snapshot(session: AsyncSession, storage: Storage) -> Snapshot:
+    snapshot = Snapshot(free_disk_percent=await storage.free_space_percent())
     statement = select(col(Job.status), col(Job.model), col(Job.provider), func.count()).group_by(
         col(Job.status), col(Job.model), col(Job.provider)
     )

@@ -180,13 +180,17 @@ async def accept(
         raise unavailable("the job queue is unavailable right now; please retry shortly") from error
     async with context.sessions() as session:
         await state_machine.mark_enqueued(session, job.job_id)
-    bind_job(job.job_id)  # the request's remaining lines are about this job
-    UPLOAD_BYTES.inc(received.size_bytes)
-    log.info(
-        "job %s accepted: %s with %s on the %s queue, about %d s",
-        job.job_id, params.factor.value, job.model, queue.value, estimate,
-    )  # fmt: skip
+    _accepted(
+        job, received, f"{params.factor.value} on the {queue.value} queue, about {estimate} s"
+    )
     return job, estimate
+
+
+def _accepted(job: Job, received: ReceivedUpload, how: str) -> None:
+    """Count and log an accepted upload; the request's later lines are about its job."""
+    bind_job(job.job_id)
+    UPLOAD_BYTES.inc(received.size_bytes)
+    log.info("job %s accepted (%s): %s", job.job_id, job.model, how)
 
 
 async def _repeat(
@@ -209,9 +213,7 @@ async def _repeat(
         await session.flush()
         session.add(job)
         await session.commit()
-    bind_job(job.job_id)
-    UPLOAD_BYTES.inc(received.size_bytes)
-    log.info("job %s accepted: repeats job %s, completed at once", job.job_id, job.repeat_of)
+    _accepted(job, received, f"repeats job {job.repeat_of}, completed at once")
     await announce(context.sessions, context.settings, context.producer, job.job_id)
     return job
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from upscaler_worker.inference.encode import WEBP_MAX_SIDE, Encoded, to_8_bit
+from upscaler_worker.inference.encode import WEBP_MAX_SIDE, Encoded, to_pil
 from upscaler_worker.inference.errors import ImageDecodeError, UnsupportedImageError
 
 #: Containers that can animate (Pillow's format names).
@@ -212,16 +212,13 @@ def _disposals(animation: Animation, frames: list[Frame]) -> list[int]:
 
 
 def _picture(frame: Frame, fmt: str) -> Image.Image:
-    rgb = np.ascontiguousarray(to_8_bit(frame.color)[..., ::-1])
-    alpha = None if frame.alpha is None else to_8_bit(frame.alpha)
     if fmt != "gif":
-        if alpha is None:
-            return Image.fromarray(rgb, "RGB")
-        return Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+        return to_pil(frame.color, frame.alpha)
     # GIF: 256 colours per frame (a palette of its own), one of them kept for
     # transparency when there is any; Floyd-Steinberg dithering hides banding.
+    alpha = frame.alpha
     colours = 255 if alpha is not None else 256
-    picture = Image.fromarray(rgb, "RGB").quantize(
+    picture = to_pil(frame.color, None).quantize(
         colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG
     )
     if alpha is None:

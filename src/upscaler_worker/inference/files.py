@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,20 @@ def _denoise_plan(runner: ModelRunner, options: UpscaleOptions) -> tuple[str, st
     if level != "none":
         return "classical", level
     return "none", "none"
+
+
+def _run_fields(
+    runner: ModelRunner, options: UpscaleOptions, denoise_path: str, level: str
+) -> dict[str, Any]:
+    """What a still's and an animation's result say alike about the run."""
+    return {
+        "model": runner.name,
+        "provider": runner.provider,
+        "model_scale": runner.scale,
+        "outscale": int(options.outscale),
+        "denoise_path": denoise_path,
+        "denoise_level": level,
+    }
 
 
 def _upscale(
@@ -135,6 +150,7 @@ def _upscale_still(
             icc_profile=decoded.icc_profile,
         )
     return UpscaleResult(
+        **_run_fields(runner, options, denoise_path, level),
         width=out_width,
         height=out_height,
         mime_type=encoded.mime_type,
@@ -145,17 +161,11 @@ def _upscale_still(
         tiles=upscaled.tiles,
         tile_height=upscaled.tile_shape[0],
         tile_width=upscaled.tile_shape[1],
-        model=runner.name,
-        provider=runner.provider,
-        model_scale=runner.scale,
-        outscale=int(options.outscale),
         input_width=decoded.width,
         input_height=decoded.height,
         input_format=decoded.format,
         output_format=fmt,
         color_mode="gray" if decoded.is_gray else "rgb",
-        denoise_path=denoise_path,
-        denoise_level=level,
         icc=decoded.icc_action
         if encoded.icc_written or decoded.icc_action == "none"
         else "dropped",
@@ -244,6 +254,7 @@ def _upscale_animation(
         write_thumbnail(thumbnail, first.color, first.alpha, max_side=options.thumbnail_side)
     out_height, out_width = first.color.shape[:2]
     return UpscaleResult(
+        **_run_fields(runner, options, denoise_path, level),
         width=out_width,
         height=out_height,
         mime_type=encoded.mime_type,
@@ -254,17 +265,11 @@ def _upscale_animation(
         tiles=tiles,
         tile_height=tile_shape[0],
         tile_width=tile_shape[1],
-        model=runner.name,
-        provider=runner.provider,
-        model_scale=runner.scale,
-        outscale=int(options.outscale),
         input_width=decoded.width,
         input_height=decoded.height,
         input_format=decoded.format,
         output_format=fmt,
         color_mode="rgb",
-        denoise_path=denoise_path,
-        denoise_level=level,
         icc="kept" if encoded.icc_written else ("dropped" if decoded.icc_profile else "none"),
         exif_written=False,
         alpha_mode=str(options.alpha_mode) if decoded.has_alpha else None,

@@ -58,8 +58,7 @@ def quantile(histogram: Histogram, q: float) -> float | None:
 async def system_page(
     request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
 ) -> Response:
-    snapshot = await read_snapshot(session)
-    snapshot.free_disk_percent = await context.storage.free_space_percent()
+    snapshot = await read_snapshot(session, context.storage)
     durations = [
         {
             "model": model,
@@ -127,7 +126,7 @@ async def log_stream(request: Request) -> StreamingResponse:
 
 
 def _row(row: Any) -> dict[str, Any]:
-    return json.loads(row.model_dump_json())  # type: ignore[no-any-return]
+    return row.model_dump(mode="json")  # type: ignore[no-any-return]
 
 
 @router.get("/system/export")
