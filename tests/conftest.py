@@ -11,6 +11,8 @@ or a folder's support.py, never in a conftest.py or a test module.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -49,6 +51,31 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         model_dir=directory, mirror=MODEL_MIRROR, manifest=load_manifest(), only=[TEST_MODEL]
     )
     assert (directory / f"{TEST_MODEL}.onnx").is_file(), report
+    return directory
+
+
+#: Every model `make models` installs here (tests/../shared/models has no
+#: official .pth for the others): the photo models from their ncnn files.
+EVERY_MODEL = [
+    "RealESRGAN_x4plus",
+    "RealESRGAN_x4plus_anime_6B",
+    "realesrgan-x4fast",
+    TEST_MODEL,
+]
+
+
+@pytest.fixture(scope="session")
+def every_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four models `make models` installs, through its own code path."""
+    from upscaler_worker.export.make_models import run
+    from upscaler_worker.export.manifest import load_manifest
+
+    directory = tmp_path_factory.mktemp("every-model")
+    with contextlib.redirect_stdout(io.StringIO()):
+        report = run(
+            model_dir=directory, mirror=MODEL_MIRROR, manifest=load_manifest(), only=EVERY_MODEL
+        )
+    assert sorted(report.installed) == sorted(EVERY_MODEL), report
     return directory
 
 

@@ -37,6 +37,8 @@ from upscaler.jobs.sweeper import Sweeper
 from upscaler.metrics.endpoint import router as metrics_router
 from upscaler.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from upscaler.openapi import install_openapi, operation_id
+from upscaler.previews.endpoints import router as previews_router
+from upscaler.previews.expiry import purge_expired_previews
 from upscaler.resources import STATIC_DIR, VENDOR_DIR, checkout_root
 from upscaler.telemetry import HttpMetricsMiddleware
 from upscaler.uploads.endpoints import router as uploads_router
@@ -97,7 +99,11 @@ def create_app(
                 fresh_broker=bool(settings.embedded_worker),
                 interval=settings.sweep_interval_seconds,
             )
-            background: list[BackgroundService] = [sweeper, RetentionSweeper(), *services]
+            background: list[BackgroundService] = [
+                sweeper,
+                RetentionSweeper(extra=[purge_expired_previews]),
+                *services,
+            ]
             for service in background:
                 await service.start(context)
                 started.append(service)
@@ -135,6 +141,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
     for router in (
         uploads_router,
+        previews_router,
         jobs_router,
         downloads_router,
         job_result_router,

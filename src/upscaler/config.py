@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     max_upload_size_bytes: int = Field(default=15 * MIB, gt=0)
     max_input_pixels: int = Field(default=50_000_000, gt=0)
     rate_limit_per_minute: int = Field(default=10, ge=0)
+    # Model previews (a crop upscaled by every model) per client per minute.
+    preview_rate_limit_per_minute: int = Field(default=30, ge=0)
     job_timeout_seconds: int = Field(default=1800, gt=0)
     job_max_retries: int = Field(default=3, ge=0)
     # The starting value of the run-time setting (the admin can change it):

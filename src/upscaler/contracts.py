@@ -26,6 +26,11 @@ NOTIFY_JOB_ACTOR = "notify_job"
 #: The broker queue of notifications; every worker (embedded, cpu and gpu
 #: pools) consumes it besides its pool's queues.
 NOTIFICATIONS_QUEUE = "notifications"
+#: Upscales one preview's crop with every model it lists (argument: the preview id).
+PREVIEW_ACTOR = "run_preview"
+#: The broker queue of previews. Every worker consumes it, with a thread of
+#: its own, so a preview takes seconds even while a long job runs.
+PREVIEWS_QUEUE = "previews"
 
 
 class Queue(StrEnum):
@@ -59,6 +64,15 @@ class JobStatus(StrEnum):
 
 
 TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED})
+
+
+class PreviewStatus(StrEnum):
+    """A preview as a whole, and each model's part of it (the same words)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
 
 
 class ModelStatus(StrEnum):

@@ -124,6 +124,38 @@ class Job(SQLModel, table=True):
     model_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
+class Preview(SQLModel, table=True):
+    """A crop of an image upscaled by every installed model, side by side
+    (upscaler.previews). `models` holds one entry per model, in the order
+    shown: name, status, storage key of its result, seconds it took, the
+    estimated time of the whole image, error. Kept PREVIEW_TTL, then deleted
+    with its files."""
+
+    __tablename__ = "previews"
+
+    id: str = Field(primary_key=True, max_length=40)
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    # The SHA-256 of the image, the crop and the settings: an identical request
+    # within the TTL gets this preview again instead of a new run.
+    cache_key: str = Field(max_length=64, index=True)
+    status: str = Field(default="queued", max_length=16)
+    source_sha256: str = Field(max_length=64)
+    image_width: int
+    image_height: int
+    crop_x: int
+    crop_y: int
+    crop_width: int
+    crop_height: int
+    # "auto" (the most detailed region) or "chosen" (the client's x, y).
+    crop_origin: str = Field(default="auto", max_length=8)
+    factor: str = Field(max_length=4)
+    denoise: str = Field(max_length=8)
+    crop_storage_key: str = Field(max_length=255)
+    models: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = _timestamp(index=True)
+    finished_at: datetime | None = _timestamp(nullable=True)
+
+
 class Model(SQLModel, table=True):
     """A model the workers can run. Rows come from the workers' installed
     models (and later from admins registering new ones)."""

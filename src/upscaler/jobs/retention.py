@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -130,12 +131,19 @@ async def _purge_originals(context: AppContext, cutoff: datetime) -> int:
         return len(uploads)
 
 
-class RetentionSweeper:
-    """Runs `purge_expired` now and then in every API process (it is
-    idempotent, so replicas may overlap)."""
+#: Another pass the sweeper runs beside `purge_expired` (previews' expiry).
+ExtraPass = Callable[[AppContext], Awaitable[object]]
 
-    def __init__(self, interval: float = RETENTION_INTERVAL_SECONDS) -> None:
+
+class RetentionSweeper:
+    """Runs `purge_expired` (and the `extra` passes) now and then in every API
+    process (they are idempotent, so replicas may overlap)."""
+
+    def __init__(
+        self, interval: float = RETENTION_INTERVAL_SECONDS, extra: Sequence[ExtraPass] = ()
+    ) -> None:
         self._interval = interval
+        self._passes: list[ExtraPass] = [purge_expired, *extra]
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, context: AppContext) -> None:
@@ -143,10 +151,11 @@ class RetentionSweeper:
 
     async def _loop(self, context: AppContext) -> None:
         while True:
-            try:
-                await purge_expired(context)
-            except Exception:
-                log.exception("retention pass failed; will try again")
+            for one_pass in self._passes:
+                try:
+                    await one_pass(context)
+                except Exception:
+                    log.exception("retention pass failed; will try again")
             await asyncio.sleep(self._interval)
 
     async def stop(self) -> None:

@@ -20,7 +20,7 @@ from dramatiq.middleware import (
 from dramatiq.middleware.asyncio import AsyncIO
 
 from upscaler.config import Settings
-from upscaler.contracts import NOTIFICATIONS_QUEUE, Queue
+from upscaler.contracts import NOTIFICATIONS_QUEUE, PREVIEWS_QUEUE, Queue
 
 # Redis broker recovery: a worker process heartbeats on every fetch (at least
 # once a second while idle). When a heartbeat is older than this, any process's
@@ -67,4 +67,5 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
         for name in queue.broker_queues:
             broker.declare_queue(name)
     broker.declare_queue(NOTIFICATIONS_QUEUE)
+    broker.declare_queue(PREVIEWS_QUEUE)
     return broker

@@ -13,9 +13,9 @@ from upscaler.contracts import Queue
 from upscaler.queueing.producer import JobProducer, QueueUnavailableError
 
 
-def _send(broker: dramatiq.Broker, actor: str, queue: Queue, args: tuple[Any, ...]) -> str:
+def _send(broker: dramatiq.Broker, actor: str, queue: str, args: tuple[Any, ...]) -> str:
     message: dramatiq.Message[Any] = dramatiq.Message(
-        queue_name=queue.value, actor_name=actor, args=args, kwargs={}, options={}
+        queue_name=queue, actor_name=actor, args=args, kwargs={}, options={}
     )
     try:
         return broker.enqueue(message).message_id
@@ -23,5 +23,7 @@ def _send(broker: dramatiq.Broker, actor: str, queue: Queue, args: tuple[Any, ..
         raise QueueUnavailableError(str(error)) from error
 
 
-async def send(producer: JobProducer, actor: str, queue: Queue, *args: Any) -> str:
-    return await asyncio.to_thread(_send, producer.broker, actor, queue, args)
+async def send(producer: JobProducer, actor: str, queue: Queue | str, *args: Any) -> str:
+    """`queue`: a pool (its main queue) or a broker queue's name."""
+    name = queue.value if isinstance(queue, Queue) else queue
+    return await asyncio.to_thread(_send, producer.broker, actor, name, args)

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.catalog.cost import macs_per_pixel
-from upscaler.catalog.service import active_models, is_variant, preset_candidates, queue_for
+from upscaler.catalog.service import (
+    FACE_MODEL_TYPE,
+    active_models,
+    is_variant,
+    preset_candidates,
+    queue_for,
+)
 from upscaler.contracts import Preset, Queue
 from upscaler.db.tables import Model, Worker
 from upscaler.errors import APIError, FieldError
@@ -54,14 +60,21 @@ class Placer:
 
 
 async def place_upload(
-    session: AsyncSession, preset: Preset, pixels: int, limit_seconds: int
+    session: AsyncSession,
+    preset: Preset,
+    pixels: int,
+    limit_seconds: int,
+    chosen: str | None = None,
 ) -> Placement | None:
-    """None when no model is installed; raises the 422 when nothing fits."""
+    """None when no model is installed; raises the 422 when nothing fits.
+    `chosen`: a model the person picked (from a preview), instead of the preset's."""
     models = await active_models(session)
     candidates = preset_candidates(models, preset)
     if not candidates:
         return None
     placer = Placer(models, await online_workers(session), pixels)
+    if chosen is not None:
+        return place_chosen(placer, chosen, candidates[0], limit_seconds)
     first = placer.place(candidates[0])
     for model in candidates:
         placement = placer.place(model)
@@ -74,6 +87,24 @@ async def place_upload(
             )
             return placer.place(model, reason)
     raise too_slow(placer, first, limit_seconds)
+
+
+def place_chosen(placer: Placer, name: str, preset_choice: Model, limit_seconds: int) -> Placement:
+    """The model the person picked, when it is an active upscaler that fits."""
+    upscalers = [m for m in placer.models if not is_variant(m) and m.type != FACE_MODEL_TYPE]
+    model = next((m for m in upscalers if m.name == name), None)
+    if model is None:
+        names = ", ".join(m.name for m in upscalers)
+        message = f"no active upscaling model {name!r}; choose from {names}"
+        raise APIError(
+            400, "invalid_request", "invalid upload form", fields=[FieldError("model", message)]
+        )
+    placement = placer.place(model)
+    if placement.run_seconds > limit_seconds:
+        raise too_slow(placer, placement, limit_seconds)
+    if model is preset_choice:
+        return placement
+    return placer.place(model, f"chosen at upload; the preset would run {preset_choice.name}")
 
 
 def too_slow(placer: Placer, first: Placement, limit_seconds: int) -> APIError:

@@ -45,6 +45,12 @@ UPLOAD_FORM_SCHEMA: dict[str, Any] = {
         "preset": {"$ref": "#/components/schemas/Preset", "default": "standard"},
         "denoise": {"$ref": "#/components/schemas/Denoise", "default": "none"},
         "refine_faces": {"type": "boolean", "default": False},
+        "model": {
+            "type": "string",
+            "maxLength": 128,
+            "description": "Run this model (by name, as a preview lists them) instead of "
+            "the preset's choice",
+        },
         "output_format": {"$ref": "#/components/schemas/OutputFormat", "default": "png"},
         "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 92},
         "email": {"type": "string", "format": "email"},

@@ -49,6 +49,8 @@ class UploadForm(BaseModel):
     preset: Preset = Preset.STANDARD
     denoise: Denoise = Denoise.NONE
     refine_faces: bool = False
+    #: A model by name (compared in a preview) instead of the preset's choice.
+    model: str | None = Field(default=None, max_length=128)
     output_format: OutputFormat = OutputFormat.PNG
     quality: int = Field(default=92, ge=1, le=100)
     email: str | None = Field(default=None, max_length=254)
@@ -87,7 +89,7 @@ class UploadForm(BaseModel):
             self.target_width, self.target_height, self.fit, self.print_size, self.dpi
         )
 
-    @field_validator("email", "callback_url", mode="before")
+    @field_validator("email", "callback_url", "model", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -139,7 +141,9 @@ class UploadForm(BaseModel):
         size_fields = {"factor", "target_width", "target_height", "fit", "print_size", "dpi"}
         chosen = factor or self.factor
         assert chosen is not None  # the form has a factor or a size, and a size plans one
-        return JobParams(**self.model_dump(exclude=size_fields), factor=chosen, target=target)
+        # The model is the job's own column (its placement), not a parameter.
+        fields = self.model_dump(exclude=size_fields | {"model"})
+        return JobParams(**fields, factor=chosen, target=target)
 
 
 class UploadAccepted(BaseModel):

@@ -121,7 +121,7 @@ async def accept(
                 fields=[FieldError("refine_faces", "no face-restoration model is installed")],
             )
         # Refused here (422) before anything is stored when it cannot finish in time.
-        placement = await place_upload(session, form.preset, info.pixels, limit)
+        placement = await place_upload(session, form.preset, info.pixels, limit, form.model)
         if placement is None:
             raise unavailable(
                 "no upscaling model is installed yet; an operator must run `make models`"

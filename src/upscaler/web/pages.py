@@ -48,6 +48,7 @@ DEFAULT_VALUES = {
     "output_format": "png",
     "quality": str(DEFAULT_QUALITY),
     "refine_faces": "",
+    "model": "",
 }
 #: Refusals about the file itself, shown next to the file control.
 FILE_STATUSES = (413, 415, 422)

@@ -4,6 +4,7 @@ job id, everything else is read from the database."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import dramatiq
@@ -13,7 +14,7 @@ from upscaler.contracts import PROCESS_JOB_ACTOR, Queue
 from upscaler.logs import log_context
 from upscaler.queueing.producer import REQUEST_ID_OPTION
 from upscaler_worker.actors import models as model_actors
-from upscaler_worker.actors import notifications, upscale_job
+from upscaler_worker.actors import notifications, previews, upscale_job
 from upscaler_worker.context import ContextHolder
 from upscaler_worker.runners import RunnerCache
 
@@ -35,11 +36,35 @@ def message_request_id() -> str | None:
     return value if isinstance(value, str) else None
 
 
+class JobSlots:
+    """At most `size` jobs run at once in this process. The Dramatiq worker
+    has one thread more than that (`threads_for`), so a preview or a
+    notification never waits behind a long job. Made on first use, on the
+    worker's event loop, which the semaphore belongs to."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._semaphore: asyncio.Semaphore | None = None
+
+    @property
+    def semaphore(self) -> asyncio.Semaphore:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.size)
+        return self._semaphore
+
+    @staticmethod
+    def threads_for(jobs: int) -> int:
+        """Dramatiq threads for `jobs` concurrent jobs: one more, for the rest."""
+        return jobs + 1
+
+
 def register_actors(
-    broker: dramatiq.Broker, holder: ContextHolder, runners: RunnerCache
+    broker: dramatiq.Broker, holder: ContextHolder, runners: RunnerCache, jobs_at_once: int = 1
 ) -> dramatiq.Actor[Any, Any]:
+    slots = JobSlots(jobs_at_once)
     model_actors.register(broker, holder, runners)  # validate_model, sync_models
     notifications.register(broker, holder)  # notify_job, on the notifications queue
+    previews.register(broker, holder, runners)  # run_preview, on the previews queue
 
     # One actor serves every queue: the message's queue picks the pool, its
     # actor name picks this function.
@@ -53,6 +78,10 @@ def register_actors(
         max_backoff=MAX_BACKOFF_MS,
     )
     async def process_job(job_id: str) -> None:
+        async with slots.semaphore:
+            await _process(job_id)
+
+    async def _process(job_id: str) -> None:
         with log_context(request_id=message_request_id(), job_id=job_id):
             ctx = await holder.get()
             allowed = (await ctx.live.get()).job_max_retries  # an admin may change it at run time

@@ -70,13 +70,18 @@ async def choose_model(ctx: WorkerContext, job: Job, params: JobParams) -> Model
             model = await resolve_model(session, params.preset)
         if model is None:
             raise PermanentJobError("no upscaling model is installed")
-        # The official denoise: a network whose weights were interpolated
-        # between the model and its weak-denoise twin, exported per level
-        # ("none" too: the general model alone denoises at full strength).
-        for candidate in await _variants(session, model.name):
-            if candidate.default_params.get("denoise") == params.denoise.value:
-                return ModelChoice(candidate, "dni")
-    if params.denoise == Denoise.NONE:
+        return await denoise_choice(session, model, params.denoise)
+
+
+async def denoise_choice(session: AsyncSession, model: Model, denoise: Denoise) -> ModelChoice:
+    """The network that runs `model` at a denoise level. The official denoise:
+    a network whose weights were interpolated between the model and its
+    weak-denoise twin, exported per level ("none" too: the general model alone
+    denoises at full strength); else a classical denoise before the model."""
+    for candidate in await _variants(session, model.name):
+        if candidate.default_params.get("denoise") == denoise.value:
+            return ModelChoice(candidate, "dni")
+    if denoise == Denoise.NONE:
         return ModelChoice(model, "none")
     return ModelChoice(model, "classical")
 

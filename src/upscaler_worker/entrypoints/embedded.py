@@ -23,7 +23,7 @@ from upscaler.db.migrate import upgrade_to_head
 from upscaler.events.bus import EventBus, InProcessEventBus
 from upscaler.logs import configure_logging
 from upscaler.queueing.broker import build_broker
-from upscaler_worker.actors import register_actors
+from upscaler_worker.actors import JobSlots, register_actors
 from upscaler_worker.context import ContextHolder
 from upscaler_worker.lifecycle import WorkerLifecycle
 from upscaler_worker.runners import RunnerCache
@@ -47,11 +47,14 @@ class EmbeddedWorker:
         settings = self.settings
         holder = ContextHolder(settings, tuple(Queue), self.broker, shared_bus=self.bus)
         runners = RunnerCache(settings.model_dir, settings.inference_threads or None)
-        register_actors(self.broker, holder, runners)
+        jobs = settings.worker_concurrency
+        register_actors(self.broker, holder, runners, jobs)
         self.broker.add_middleware(WorkerLifecycle(holder, runners))
         self._worker = dramatiq.Worker(
-            self.broker, worker_threads=settings.worker_concurrency, worker_timeout=100
+            self.broker, worker_threads=JobSlots.threads_for(jobs), worker_timeout=100
         )
+        # Fetch only as many jobs as can run (see the distributed worker).
+        self._worker.queue_prefetch = jobs
         await asyncio.to_thread(self._worker.start)
 
     async def stop(self) -> None:

@@ -20,11 +20,11 @@ from types import FrameType
 import dramatiq
 
 from upscaler.config import Settings, get_settings
-from upscaler.contracts import NOTIFICATIONS_QUEUE, Queue
+from upscaler.contracts import NOTIFICATIONS_QUEUE, PREVIEWS_QUEUE, Queue
 from upscaler.events.redis_bus import RedisEventBus
 from upscaler.logs import configure_logging
 from upscaler.queueing.broker import build_broker
-from upscaler_worker.actors import register_actors
+from upscaler_worker.actors import JobSlots, register_actors
 from upscaler_worker.context import ContextHolder
 from upscaler_worker.lifecycle import BrokerHeartbeat, WorkerLifecycle
 from upscaler_worker.runners import RunnerCache
@@ -59,13 +59,20 @@ def run_worker(
     broker = build_broker(settings)
     holder = ContextHolder(settings, queues, broker, bus_factory=lambda: RedisEventBus(redis_url))
     runners = RunnerCache(settings.model_dir, inference_threads)
-    register_actors(broker, holder, runners)
+    register_actors(broker, holder, runners, threads)
     broker.add_middleware(WorkerLifecycle(holder, runners))
-    # Every worker also delivers completion notifications.
-    broker_queues = [name for q in queues for name in q.broker_queues] + [NOTIFICATIONS_QUEUE]
+    # Every worker also delivers completion notifications and runs previews,
+    # on a thread of their own (JobSlots).
+    broker_queues = [name for q in queues for name in q.broker_queues] + [
+        NOTIFICATIONS_QUEUE,
+        PREVIEWS_QUEUE,
+    ]
     broker.add_middleware(BrokerHeartbeat(broker_queues))
     worker = dramatiq.Worker(
-        broker, queues=set(broker_queues), worker_threads=threads, worker_timeout=1000
+        broker,
+        queues=set(broker_queues),
+        worker_threads=JobSlots.threads_for(threads),
+        worker_timeout=1000,
     )
     # Fetch only as many jobs as can run: a prefetched job would wait behind a
     # long one while another worker sits idle.

@@ -16,9 +16,11 @@ from .audit_page import AuditPage
 from .bulk_requeue_out import BulkRequeueOut
 from .bulk_requeue_request import BulkRequeueRequest
 from .choice import Choice
+from .create_preview_body import CreatePreviewBody
 from .create_upload_body import CreateUploadBody
 from .create_upload_body_fit import CreateUploadBodyFit
 from .create_upload_body_print_size import CreateUploadBodyPrintSize
+from .crop_region import CropRegion
 from .demote_out import DemoteOut
 from .denoise import Denoise
 from .engine_choice_out import EngineChoiceOut
@@ -40,6 +42,7 @@ from .me_out_via import MeOutVia
 from .model_health import ModelHealth
 from .model_out import ModelOut
 from .model_out_details import ModelOutDetails
+from .model_preview import ModelPreview
 from .model_update_request import ModelUpdateRequest
 from .notification_out import NotificationOut
 from .original_info import OriginalInfo
@@ -49,6 +52,8 @@ from .password_changed import PasswordChanged
 from .password_reset_out import PasswordResetOut
 from .password_reset_request import PasswordResetRequest
 from .preset import Preset
+from .preview import Preview
+from .preview_status import PreviewStatus
 from .queue_info import QueueInfo
 from .requeue_out import RequeueOut
 from .requeue_out_params import RequeueOutParams
@@ -99,9 +104,11 @@ __all__ = (
     "BulkRequeueOut",
     "BulkRequeueRequest",
     "Choice",
+    "CreatePreviewBody",
     "CreateUploadBody",
     "CreateUploadBodyFit",
     "CreateUploadBodyPrintSize",
+    "CropRegion",
     "DemoteOut",
     "Denoise",
     "EngineChoiceOut",
@@ -123,6 +130,7 @@ __all__ = (
     "ModelHealth",
     "ModelOut",
     "ModelOutDetails",
+    "ModelPreview",
     "ModelUpdateRequest",
     "NotificationOut",
     "OriginalInfo",
@@ -132,6 +140,8 @@ __all__ = (
     "PasswordResetOut",
     "PasswordResetRequest",
     "Preset",
+    "Preview",
+    "PreviewStatus",
     "QueueInfo",
     "RequeuedPair",
     "RequeueOut",

@@ -30,6 +30,7 @@ class CreateUploadBody:
         email (str | Unset):
         factor (Factor | Unset):
         fit (CreateUploadBodyFit | Unset):  Default: CreateUploadBodyFit.CONTAIN.
+        model (str | Unset): Run this model (by name, as a preview lists them) instead of the preset's choice
         output_format (OutputFormat | Unset): Result encoding. SAME keeps the input's format where it can be written.
         preset (Preset | Unset):
         print_size (CreateUploadBodyPrintSize | Unset):
@@ -46,6 +47,7 @@ class CreateUploadBody:
     email: str | Unset = UNSET
     factor: Factor | Unset = UNSET
     fit: CreateUploadBodyFit | Unset = CreateUploadBodyFit.CONTAIN
+    model: str | Unset = UNSET
     output_format: OutputFormat | Unset = UNSET
     preset: Preset | Unset = UNSET
     print_size: CreateUploadBodyPrintSize | Unset = UNSET
@@ -75,6 +77,8 @@ class CreateUploadBody:
         fit: str | Unset = UNSET
         if not isinstance(self.fit, Unset):
             fit = self.fit.value
+
+        model = self.model
 
         output_format: str | Unset = UNSET
         if not isinstance(self.output_format, Unset):
@@ -115,6 +119,8 @@ class CreateUploadBody:
             field_dict["factor"] = factor
         if fit is not UNSET:
             field_dict["fit"] = fit
+        if model is not UNSET:
+            field_dict["model"] = model
         if output_format is not UNSET:
             field_dict["output_format"] = output_format
         if preset is not UNSET:
@@ -154,6 +160,9 @@ class CreateUploadBody:
 
         if not isinstance(self.fit, Unset):
             files.append(("fit", (None, str(self.fit.value).encode(), "text/plain")))
+
+        if not isinstance(self.model, Unset):
+            files.append(("model", (None, str(self.model).encode(), "text/plain")))
 
         if not isinstance(self.output_format, Unset):
             files.append(("output_format", (None, str(self.output_format.value).encode(), "text/plain")))
@@ -213,6 +222,8 @@ class CreateUploadBody:
         else:
             fit = CreateUploadBodyFit(_fit)
 
+        model = d.pop("model", UNSET)
+
         _output_format = d.pop("output_format", UNSET)
         output_format: OutputFormat | Unset
         if isinstance(_output_format, Unset):
@@ -250,6 +261,7 @@ class CreateUploadBody:
             email=email,
             factor=factor,
             fit=fit,
+            model=model,
             output_format=output_format,
             preset=preset,
             print_size=print_size,

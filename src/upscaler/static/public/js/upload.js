@@ -4,11 +4,12 @@
 // Without this script the form still posts to /upload.
 
 import { formatBytes, formatDimensions, formatDuration, formatPixels, sentence } from './format.js';
+import { setUpModelCompare } from './models-preview.js';
 import {
   LABEL_BY_MIME, MIME_BY_KIND, describeOther, kindFromName, sniffKind, tiffDimensions,
 } from './sniff.js';
 
-const FIELDS = ['file', 'factor', 'preset', 'denoise', 'refine_faces', 'output_format', 'quality'];
+const FIELDS = ['file', 'factor', 'preset', 'denoise', 'refine_faces', 'model', 'output_format', 'quality'];
 const FILE_STATUSES = [413, 415, 422];
 
 const form = document.getElementById('upload-form');
@@ -32,6 +33,18 @@ function setUp(formElement) {
 
   // Our own checks replace the browser's bubbles, so every message reads alike.
   formElement.noValidate = true;
+
+  // A model chosen from the comparison: shown in the facts, its estimate too.
+  let modelEstimate = null;
+  const modelCompare = setUpModelCompare({
+    formElement,
+    onModelChosen(name, estimate) {
+      modelEstimate = name ? estimate : null;
+      $('preview-model').textContent = name || 'the best for the kind of image';
+      clearFieldError('model');
+      updateDimensions();
+    },
+  });
 
   const fallbackInfo = {
     accepting_uploads: !submit.disabled,
@@ -224,6 +237,7 @@ function setUp(formElement) {
   }
 
   function hidePreview() {
+    modelCompare.reset();
     preview.hidden = true;
     dropzone.classList.remove('has-file');
     previewImage.hidden = true;
@@ -248,6 +262,7 @@ function setUp(formElement) {
     preview.hidden = false;
     dropzone.classList.add('has-file');
     updateQualityVisibility();
+    modelCompare.show(result);
   }
 
   function updateDimensions() {
@@ -264,7 +279,9 @@ function setUp(formElement) {
       output.textContent = `${scale}× the width and height`;
     }
     const queue = info.queue;
-    if (queue && chosen.width) {
+    if (modelEstimate != null) {
+      estimate.textContent = `about ${formatDuration(modelEstimate)} with the chosen model, plus any wait`;
+    } else if (queue && chosen.width) {
       const own = (queue.seconds_per_megapixel * chosen.width * chosen.height) / 1e6;
       const ahead = queue.queued_jobs + queue.running_jobs;
       const seconds = Math.max(2, own * (1 + ahead));
@@ -346,6 +363,7 @@ function setUp(formElement) {
     const name = event.target.name;
     if (name && name !== 'file') clearFieldError(name);
     if (name === 'factor') updateDimensions();
+    if (name === 'factor' || name === 'denoise') modelCompare.settingsChanged();
     if (name === 'output_format') updateQualityVisibility();
   });
 
