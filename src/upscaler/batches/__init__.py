@@ -1,0 +1,1 @@
+"""Batches: many images in one request."""
