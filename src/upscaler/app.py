@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 
 from upscaler import logbuffer
 from upscaler.admin import routes as admin_routes
+from upscaler.batches.endpoints import router as batches_router
 from upscaler.config import Settings
 from upscaler.context import AppContext
 from upscaler.db.migrate import upgrade_to_head
@@ -142,6 +143,7 @@ def create_app(
     for router in (
         uploads_router,
         previews_router,
+        batches_router,
         jobs_router,
         downloads_router,
         job_result_router,

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     max_upload_size_bytes: int = Field(default=15 * MIB, gt=0)
     max_input_pixels: int = Field(default=50_000_000, gt=0)
     rate_limit_per_minute: int = Field(default=10, ge=0)
+    # Batches (POST /api/v1/batches): images per batch (files and ZIP entries
+    # together), and the bytes of everything sent (ZIPs unpacked included).
+    batch_max_images: int = Field(default=500, gt=0)
+    batch_max_bytes: int = Field(default=2 * 1024 * MIB, gt=0)
     # Model previews (a crop upscaled by every model) per client per minute.
     preview_rate_limit_per_minute: int = Field(default=30, ge=0)
     job_timeout_seconds: int = Field(default=1800, gt=0)

@@ -50,9 +50,11 @@ class ReceivedFile:
 class ReceivedParts:
     files: dict[str, ReceivedFile] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
+    #: Every part of a repeatable file field (PartRules.repeatable), in order.
+    repeated: list[ReceivedFile] = field(default_factory=list)
 
     def discard(self) -> None:
-        for received in self.files.values():
+        for received in [*self.files.values(), *self.repeated]:
             received.path.unlink(missing_ok=True)
 
 
@@ -72,6 +74,11 @@ class PartRules:
     duplicate: Callable[[str], APIError]
     #: Refuse a file under a name that is not a file field (else it is read as text).
     refuse_other_files: bool = False
+    #: A file field that may come many times (a batch's `file`): its parts go
+    #: to ReceivedParts.repeated, and all of them together stay within its limit.
+    repeatable: str | None = None
+    #: At most this many parts of the repeatable field.
+    max_repeats: int = 0
 
 
 @dataclass
@@ -120,6 +127,7 @@ class _Collector:
         self._buffer = bytearray()
         self._file: IO[bytes] | None = None
         self._hash = hashlib.sha256()
+        self._repeated_bytes = 0
 
     def callbacks(self) -> dict[str, Any]:
         return {
@@ -152,7 +160,10 @@ class _Collector:
         name, filename = _disposition(self._headers.get(b"content-disposition", b""))
         self._name = name
         if name in self.rules.file_limits:
-            if name in self.result.files:
+            repeated = name == self.rules.repeatable
+            if repeated and len(self.result.repeated) >= self.rules.max_repeats:
+                raise self.rules.duplicate(name)
+            if not repeated and name in self.result.files:
                 raise self.rules.duplicate(name)
             fd, path = tempfile.mkstemp(
                 prefix=f"{self.rules.spool_prefix}{name}-", dir=self.spool_dir
@@ -164,7 +175,10 @@ class _Collector:
                 self._headers.get(b"content-type", b"").decode("latin-1"),
             )
             self._hash = hashlib.sha256()
-            self.result.files[name] = self._current
+            if repeated:
+                self.result.repeated.append(self._current)
+            else:
+                self.result.files[name] = self._current
         elif self.rules.refuse_other_files and filename is not None and filename != "":
             raise APIError(
                 400,
@@ -181,6 +195,10 @@ class _Collector:
             assert self._file is not None
             self._current.size_bytes += len(chunk)
             limit = self.rules.file_limits[self._name]
+            if self._name == self.rules.repeatable:
+                self._repeated_bytes += len(chunk)
+                if self._repeated_bytes > limit:
+                    raise self.rules.too_large(self._name, limit)
             if self._current.size_bytes > limit:
                 raise self.rules.too_large(self._name, limit)
             self._hash.update(chunk)

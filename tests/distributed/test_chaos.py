@@ -10,10 +10,10 @@ import signal
 import time
 from pathlib import Path
 
-import aioboto3
 import pytest
 from sqlalchemy import text
 
+from tests.distributed.support import object_count
 from tests.helpers import (
     IMAGES,
     MotoS3,
@@ -28,14 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3, pytest.ma
 
 JOBS = 20
 IMAGE = IMAGES / "realesrgan" / "ADE_val_00000114.jpg"  # 256 x 256: 16 tiles of 64 px
-
-
-async def object_count(s3: MotoS3, bucket: str, prefix: str) -> int:
-    async with aioboto3.Session().client(
-        "s3", endpoint_url=s3.endpoint, region_name="us-east-1"
-    ) as client:
-        listing = await client.list_objects_v2(Bucket=bucket, Prefix=prefix)
-        return len(listing.get("Contents", []))
 
 
 async def worker_rows(database_url: str) -> list[tuple[str, int, int]]:

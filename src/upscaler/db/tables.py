@@ -68,6 +68,27 @@ class Upload(SQLModel, table=True):
     created_at: datetime = _timestamp()
     # Set when retention deleted the original (the row stays for the record).
     purged_at: datetime | None = _timestamp(nullable=True)
+    # In a batch: the image's path there ("holiday/beach.jpg"), kept in the
+    # batch's download; folders are kept, the name made safe.
+    batch_path: str | None = Field(default=None, max_length=512)
+
+
+class Batch(SQLModel, table=True):
+    """Many images sent together (files and/or ZIPs): one job each, followed
+    and downloaded as one (upscaler.batches). The jobs carry its id."""
+
+    __tablename__ = "batches"
+
+    id: str = Field(primary_key=True, max_length=40)
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    # The options every image was sent with, as the upload form had them.
+    params: dict[str, Any] = _json()
+    # The images accepted (one job each) and those refused at intake (each
+    # {"name", "code", "message"}: not an image, corrupt, over a limit).
+    accepted: int = 0
+    rejected: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = _timestamp(index=True)
+    canceled_at: datetime | None = _timestamp(nullable=True)
 
 
 class Job(SQLModel, table=True):
@@ -82,6 +103,7 @@ class Job(SQLModel, table=True):
     job_id: str = Field(primary_key=True, max_length=40)
     upload_id: str = Field(foreign_key="uploads.id", index=True, max_length=40)
     owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    batch_id: str | None = Field(default=None, foreign_key="batches.id", index=True, max_length=40)
     status: str = Field(default="queued", max_length=16, index=True)
     progress: int = 0
     params: dict[str, Any] = _json()

@@ -13,9 +13,18 @@ from .artifacts_deleted import ArtifactsDeleted
 from .audit_entry_out import AuditEntryOut
 from .audit_entry_out_details import AuditEntryOutDetails
 from .audit_page import AuditPage
+from .batch_counts import BatchCounts
+from .batch_job import BatchJob
+from .batch_out import BatchOut
+from .batch_requeue_out import BatchRequeueOut
+from .batch_requeue_out_skipped import BatchRequeueOutSkipped
+from .batch_status import BatchStatus
 from .bulk_requeue_out import BulkRequeueOut
 from .bulk_requeue_request import BulkRequeueRequest
 from .choice import Choice
+from .create_batch_body import CreateBatchBody
+from .create_batch_body_fit import CreateBatchBodyFit
+from .create_batch_body_print_size import CreateBatchBodyPrintSize
 from .create_preview_body import CreatePreviewBody
 from .create_upload_body import CreateUploadBody
 from .create_upload_body_fit import CreateUploadBodyFit
@@ -55,6 +64,7 @@ from .preset import Preset
 from .preview import Preview
 from .preview_status import PreviewStatus
 from .queue_info import QueueInfo
+from .rejected_entry import RejectedEntry
 from .requeue_out import RequeueOut
 from .requeue_out_params import RequeueOutParams
 from .requeue_request import RequeueRequest
@@ -101,9 +111,18 @@ __all__ = (
     "AuditEntryOut",
     "AuditEntryOutDetails",
     "AuditPage",
+    "BatchCounts",
+    "BatchJob",
+    "BatchOut",
+    "BatchRequeueOut",
+    "BatchRequeueOutSkipped",
+    "BatchStatus",
     "BulkRequeueOut",
     "BulkRequeueRequest",
     "Choice",
+    "CreateBatchBody",
+    "CreateBatchBodyFit",
+    "CreateBatchBodyPrintSize",
     "CreatePreviewBody",
     "CreateUploadBody",
     "CreateUploadBodyFit",
@@ -143,6 +162,7 @@ __all__ = (
     "Preview",
     "PreviewStatus",
     "QueueInfo",
+    "RejectedEntry",
     "RequeuedPair",
     "RequeueOut",
     "RequeueOutParams",

@@ -38,6 +38,7 @@ class AdminJob:
         started_at (datetime.datetime | None):
         status (JobStatus):
         worker_id (None | str):
+        batch_id (None | str | Unset): the batch it belongs to
         precision (None | str | Unset):
         repeat_of (None | str | Unset): an instant repeat: the job whose files it shares
     """
@@ -59,6 +60,7 @@ class AdminJob:
     started_at: datetime.datetime | None
     status: JobStatus
     worker_id: None | str
+    batch_id: None | str | Unset = UNSET
     precision: None | str | Unset = UNSET
     repeat_of: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -113,6 +115,12 @@ class AdminJob:
         worker_id: None | str
         worker_id = self.worker_id
 
+        batch_id: None | str | Unset
+        if isinstance(self.batch_id, Unset):
+            batch_id = UNSET
+        else:
+            batch_id = self.batch_id
+
         precision: None | str | Unset
         if isinstance(self.precision, Unset):
             precision = UNSET
@@ -148,6 +156,8 @@ class AdminJob:
                 "worker_id": worker_id,
             }
         )
+        if batch_id is not UNSET:
+            field_dict["batch_id"] = batch_id
         if precision is not UNSET:
             field_dict["precision"] = precision
         if repeat_of is not UNSET:
@@ -255,6 +265,15 @@ class AdminJob:
 
         worker_id = _parse_worker_id(d.pop("worker_id"))
 
+        def _parse_batch_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        batch_id = _parse_batch_id(d.pop("batch_id", UNSET))
+
         def _parse_precision(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -291,6 +310,7 @@ class AdminJob:
             started_at=started_at,
             status=status,
             worker_id=worker_id,
+            batch_id=batch_id,
             precision=precision,
             repeat_of=repeat_of,
         )

@@ -53,6 +53,7 @@ class AdminJobDetail:
         thumbnail_url (None | str):
         upload (UploadInfo):
         worker_id (None | str):
+        batch_id (None | str | Unset): the batch it belongs to
         precision (None | str | Unset):
         repeat_of (None | str | Unset): an instant repeat: the job whose files it shares
     """
@@ -85,6 +86,7 @@ class AdminJobDetail:
     thumbnail_url: None | str
     upload: UploadInfo
     worker_id: None | str
+    batch_id: None | str | Unset = UNSET
     precision: None | str | Unset = UNSET
     repeat_of: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -175,6 +177,12 @@ class AdminJobDetail:
         worker_id: None | str
         worker_id = self.worker_id
 
+        batch_id: None | str | Unset
+        if isinstance(self.batch_id, Unset):
+            batch_id = UNSET
+        else:
+            batch_id = self.batch_id
+
         precision: None | str | Unset
         if isinstance(self.precision, Unset):
             precision = UNSET
@@ -221,6 +229,8 @@ class AdminJobDetail:
                 "worker_id": worker_id,
             }
         )
+        if batch_id is not UNSET:
+            field_dict["batch_id"] = batch_id
         if precision is not UNSET:
             field_dict["precision"] = precision
         if repeat_of is not UNSET:
@@ -400,6 +410,15 @@ class AdminJobDetail:
 
         worker_id = _parse_worker_id(d.pop("worker_id"))
 
+        def _parse_batch_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        batch_id = _parse_batch_id(d.pop("batch_id", UNSET))
+
         def _parse_precision(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -447,6 +466,7 @@ class AdminJobDetail:
             thumbnail_url=thumbnail_url,
             upload=upload,
             worker_id=worker_id,
+            batch_id=batch_id,
             precision=precision,
             repeat_of=repeat_of,
         )

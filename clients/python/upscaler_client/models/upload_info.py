@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UploadInfo")
 
@@ -20,6 +22,7 @@ class UploadInfo:
         size_bytes (int):
         upload_id (str):
         width (int):
+        batch_path (None | str | Unset): its path inside its batch
     """
 
     filename: str
@@ -29,6 +32,7 @@ class UploadInfo:
     size_bytes: int
     upload_id: str
     width: int
+    batch_path: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,6 +50,12 @@ class UploadInfo:
 
         width = self.width
 
+        batch_path: None | str | Unset
+        if isinstance(self.batch_path, Unset):
+            batch_path = UNSET
+        else:
+            batch_path = self.batch_path
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -59,6 +69,8 @@ class UploadInfo:
                 "width": width,
             }
         )
+        if batch_path is not UNSET:
+            field_dict["batch_path"] = batch_path
 
         return field_dict
 
@@ -79,6 +91,15 @@ class UploadInfo:
 
         width = d.pop("width")
 
+        def _parse_batch_path(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        batch_path = _parse_batch_path(d.pop("batch_path", UNSET))
+
         upload_info = cls(
             filename=filename,
             height=height,
@@ -87,6 +108,7 @@ class UploadInfo:
             size_bytes=size_bytes,
             upload_id=upload_id,
             width=width,
+            batch_path=batch_path,
         )
 
         upload_info.additional_properties = d

@@ -19,6 +19,7 @@ def _get_kwargs(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -70,6 +71,13 @@ def _get_kwargs(
     else:
         json_q = q
     params["q"] = json_q
+
+    json_batch: None | str | Unset
+    if isinstance(batch, Unset):
+        json_batch = UNSET
+    else:
+        json_batch = batch
+    params["batch"] = json_batch
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -126,6 +134,7 @@ def sync_detailed(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> Response[Any | ErrorResponse]:
     """Export Jobs
 
@@ -140,6 +149,7 @@ def sync_detailed(
         until (datetime.datetime | None | Unset): before (ISO 8601, UTC unless zoned); a bare
             date: through the end of that day
         q (None | str | Unset): job id, file name, error or worker
+        batch (None | str | Unset): a batch id (`bat_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,6 +166,7 @@ def sync_detailed(
         since=since,
         until=until,
         q=q,
+        batch=batch,
     )
 
     response = client.get_httpx_client().request(
@@ -174,6 +185,7 @@ def sync(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> Any | ErrorResponse | None:
     """Export Jobs
 
@@ -188,6 +200,7 @@ def sync(
         until (datetime.datetime | None | Unset): before (ISO 8601, UTC unless zoned); a bare
             date: through the end of that day
         q (None | str | Unset): job id, file name, error or worker
+        batch (None | str | Unset): a batch id (`bat_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -205,6 +218,7 @@ def sync(
         since=since,
         until=until,
         q=q,
+        batch=batch,
     ).parsed
 
 
@@ -217,6 +231,7 @@ async def asyncio_detailed(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> Response[Any | ErrorResponse]:
     """Export Jobs
 
@@ -231,6 +246,7 @@ async def asyncio_detailed(
         until (datetime.datetime | None | Unset): before (ISO 8601, UTC unless zoned); a bare
             date: through the end of that day
         q (None | str | Unset): job id, file name, error or worker
+        batch (None | str | Unset): a batch id (`bat_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -247,6 +263,7 @@ async def asyncio_detailed(
         since=since,
         until=until,
         q=q,
+        batch=batch,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -263,6 +280,7 @@ async def asyncio(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> Any | ErrorResponse | None:
     """Export Jobs
 
@@ -277,6 +295,7 @@ async def asyncio(
         until (datetime.datetime | None | Unset): before (ISO 8601, UTC unless zoned); a bare
             date: through the end of that day
         q (None | str | Unset): job id, file name, error or worker
+        batch (None | str | Unset): a batch id (`bat_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -295,5 +314,6 @@ async def asyncio(
             since=since,
             until=until,
             q=q,
+            batch=batch,
         )
     ).parsed

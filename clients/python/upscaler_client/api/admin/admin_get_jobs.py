@@ -22,6 +22,7 @@ def _get_kwargs(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -77,6 +78,13 @@ def _get_kwargs(
     else:
         json_q = q
     params["q"] = json_q
+
+    json_batch: None | str | Unset
+    if isinstance(batch, Unset):
+        json_batch = UNSET
+    else:
+        json_batch = batch
+    params["batch"] = json_batch
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -140,11 +148,12 @@ def sync_detailed(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> Response[ErrorResponse | JobPage]:
     """Get Jobs
 
-     Jobs, newest first, filtered by status, model, owner and creation time,
-    searchable by id, file name, error and worker.
+     Jobs, newest first, filtered by status, model, owner, batch and
+    creation time, searchable by id, file name, error and worker.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -157,6 +166,7 @@ def sync_detailed(
         until (datetime.datetime | None | Unset): before (ISO 8601, UTC unless zoned); a bare
             date: through the end of that day
         q (None | str | Unset): job id, file name, error or worker
+        batch (None | str | Unset): a batch id (`bat_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,6 +185,7 @@ def sync_detailed(
         since=since,
         until=until,
         q=q,
+        batch=batch,
     )
 
     response = client.get_httpx_client().request(
@@ -195,11 +206,12 @@ def sync(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> ErrorResponse | JobPage | None:
     """Get Jobs
 
-     Jobs, newest first, filtered by status, model, owner and creation time,
-    searchable by id, file name, error and worker.
+     Jobs, newest first, filtered by status, model, owner, batch and
+    creation time, searchable by id, file name, error and worker.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -212,6 +224,7 @@ def sync(
         until (datetime.datetime | None | Unset): before (ISO 8601, UTC unless zoned); a bare
             date: through the end of that day
         q (None | str | Unset): job id, file name, error or worker
+        batch (None | str | Unset): a batch id (`bat_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -231,6 +244,7 @@ def sync(
         since=since,
         until=until,
         q=q,
+        batch=batch,
     ).parsed
 
 
@@ -245,11 +259,12 @@ async def asyncio_detailed(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> Response[ErrorResponse | JobPage]:
     """Get Jobs
 
-     Jobs, newest first, filtered by status, model, owner and creation time,
-    searchable by id, file name, error and worker.
+     Jobs, newest first, filtered by status, model, owner, batch and
+    creation time, searchable by id, file name, error and worker.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -262,6 +277,7 @@ async def asyncio_detailed(
         until (datetime.datetime | None | Unset): before (ISO 8601, UTC unless zoned); a bare
             date: through the end of that day
         q (None | str | Unset): job id, file name, error or worker
+        batch (None | str | Unset): a batch id (`bat_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -280,6 +296,7 @@ async def asyncio_detailed(
         since=since,
         until=until,
         q=q,
+        batch=batch,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -298,11 +315,12 @@ async def asyncio(
     since: datetime.datetime | None | Unset = UNSET,
     until: datetime.datetime | None | Unset = UNSET,
     q: None | str | Unset = UNSET,
+    batch: None | str | Unset = UNSET,
 ) -> ErrorResponse | JobPage | None:
     """Get Jobs
 
-     Jobs, newest first, filtered by status, model, owner and creation time,
-    searchable by id, file name, error and worker.
+     Jobs, newest first, filtered by status, model, owner, batch and
+    creation time, searchable by id, file name, error and worker.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -315,6 +333,7 @@ async def asyncio(
         until (datetime.datetime | None | Unset): before (ISO 8601, UTC unless zoned); a bare
             date: through the end of that day
         q (None | str | Unset): job id, file name, error or worker
+        batch (None | str | Unset): a batch id (`bat_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -335,5 +354,6 @@ async def asyncio(
             since=since,
             until=until,
             q=q,
+            batch=batch,
         )
     ).parsed

@@ -1,0 +1,206 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.batch_out import BatchOut
+from ...models.create_batch_body import CreateBatchBody
+from ...models.error_response import ErrorResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: CreateBatchBody,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/batches",
+    }
+
+    _kwargs["files"] = body.to_multipart()
+
+    headers["Content-Type"] = "multipart/form-data; boundary=+++"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> BatchOut | ErrorResponse | None:
+    if response.status_code == 202:
+        response_202 = BatchOut.from_dict(response.json())
+
+        return response_202
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 413:
+        response_413 = ErrorResponse.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = ErrorResponse.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BatchOut | ErrorResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateBatchBody,
+) -> Response[BatchOut | ErrorResponse]:
+    """Create Batch
+
+     Upscale many images with the same options: several `file` parts and/or
+    ZIPs (folders kept). One job per image; images that cannot be taken are
+    listed in `rejected` while the rest proceed. Follow `status_url` or
+    `events_url`; `download_url` streams a ZIP of the results.
+
+    Args:
+        body (CreateBatchBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchOut | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateBatchBody,
+) -> BatchOut | ErrorResponse | None:
+    """Create Batch
+
+     Upscale many images with the same options: several `file` parts and/or
+    ZIPs (folders kept). One job per image; images that cannot be taken are
+    listed in `rejected` while the rest proceed. Follow `status_url` or
+    `events_url`; `download_url` streams a ZIP of the results.
+
+    Args:
+        body (CreateBatchBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchOut | ErrorResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateBatchBody,
+) -> Response[BatchOut | ErrorResponse]:
+    """Create Batch
+
+     Upscale many images with the same options: several `file` parts and/or
+    ZIPs (folders kept). One job per image; images that cannot be taken are
+    listed in `rejected` while the rest proceed. Follow `status_url` or
+    `events_url`; `download_url` streams a ZIP of the results.
+
+    Args:
+        body (CreateBatchBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchOut | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateBatchBody,
+) -> BatchOut | ErrorResponse | None:
+    """Create Batch
+
+     Upscale many images with the same options: several `file` parts and/or
+    ZIPs (folders kept). One job per image; images that cannot be taken are
+    listed in `rejected` while the rest proceed. Follow `status_url` or
+    `events_url`; `download_url` streams a ZIP of the results.
+
+    Args:
+        body (CreateBatchBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchOut | ErrorResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
