@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from upscaler.batches.endpoints import to_out
+from upscaler.batches.status import load_state
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.deps import ContextDep
@@ -243,6 +245,26 @@ def _job_not_found(request: Request) -> HTMLResponse:
         "Job not found",
         "There is no job at this address. The link may be mistyped, or the job and its "
         "files were removed after the retention period.",
+    )
+
+
+@router.get("/batches/{batch_id}", response_class=HTMLResponse)
+async def batch_page(batch_id: str, request: Request, context: ContextDep) -> HTMLResponse:
+    async with context.sessions() as session:
+        try:
+            state = await load_state(session, batch_id)
+        except APIError:
+            return error_page(
+                request,
+                404,
+                "Batch not found",
+                "There is no batch at this address. The link may be mistyped.",
+            )
+        batch = await to_out(context, request, state)
+    return _page(
+        request,
+        "public/batch.html",
+        {"batch": batch, "refresh_seconds": NOSCRIPT_REFRESH_SECONDS},
     )
 
 

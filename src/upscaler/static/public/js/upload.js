@@ -68,6 +68,7 @@ function setUp(formElement) {
     });
 
   let chosen = null; // { file, kind, width, height } once a file passed the checks
+  let batch = null; // [{ file, path }] when several files or a folder were chosen
   let checking = Promise.resolve();
   let checkNumber = 0;
   let objectUrl = null;
@@ -204,7 +205,77 @@ function setUp(formElement) {
     return { file, kind, width: size.width, height: size.height, url };
   }
 
+  // -- several files or a folder: a batch ----------------------------------------
+
+  const batchBox = $('batch-chosen');
+
+  function clearBatch() {
+    batch = null;
+    batchBox.hidden = true;
+    $('batch-list').replaceChildren();
+  }
+
+  function chooseBatch(items) {
+    ++checkNumber;
+    chosen = null;
+    clearFieldError('file');
+    formError.hidden = true;
+    hidePreview();
+    batch = items;
+    const total = items.reduce((sum, item) => sum + item.file.size, 0);
+    $('batch-summary').textContent = `${items.length} files chosen (${formatBytes(total)}): each image is upscaled with the options below, and you get one ZIP of the results.`;
+    const list = $('batch-list');
+    list.replaceChildren(...items.slice(0, 50).map((item) => {
+      const entry = document.createElement('li');
+      entry.textContent = item.path;
+      return entry;
+    }));
+    if (items.length > 50) {
+      const more = document.createElement('li');
+      more.textContent = `and ${items.length - 50} more`;
+      list.append(more);
+    }
+    batchBox.hidden = false;
+    dropzone.classList.add('has-file');
+    checking = Promise.resolve();
+  }
+
+  $('clear-batch').addEventListener('click', () => {
+    fileInput.value = '';
+    clearBatch();
+    dropzone.classList.remove('has-file');
+    fileInput.focus();
+  });
+
+  // A dropped folder is read through the entries API, keeping its paths.
+  async function readEntry(entry, into) {
+    if (entry.isFile) {
+      const file = await new Promise((resolve, reject) => { entry.file(resolve, reject); });
+      into.push({ file, path: entry.fullPath.replace(/^\//, '') });
+      return;
+    }
+    if (!entry.isDirectory) return;
+    const reader = entry.createReader();
+    for (;;) {
+      const children = await new Promise((resolve, reject) => { reader.readEntries(resolve, reject); });
+      if (!children.length) return;
+      for (const child of children) await readEntry(child, into);
+    }
+  }
+
+  async function droppedItems(event) {
+    const items = Array.from(event.dataTransfer?.items || []);
+    const entries = items.map((item) => (item.webkitGetAsEntry ? item.webkitGetAsEntry() : null));
+    if (entries.length && entries.every(Boolean) && entries.some((entry) => entry.isDirectory)) {
+      const found = [];
+      for (const entry of entries) await readEntry(entry, found);
+      return found;
+    }
+    return Array.from(event.dataTransfer?.files || []).map((file) => ({ file, path: file.name }));
+  }
+
   function chooseFile(file) {
+    clearBatch();
     const number = ++checkNumber;
     chosen = null;
     clearFieldError('file');
@@ -301,8 +372,15 @@ function setUp(formElement) {
 
   // -- choosing: picker, drag and drop, paste ---------------------------------------
 
+  // Several files at once make a batch (the page without script sends one).
+  fileInput.multiple = true;
   fileInput.addEventListener('change', () => {
-    chooseFile(fileInput.files && fileInput.files[0]);
+    const files = Array.from(fileInput.files || []);
+    if (files.length > 1) {
+      chooseBatch(files.map((file) => ({ file, path: file.webkitRelativePath || file.name })));
+    } else {
+      chooseFile(files[0]);
+    }
   });
 
   document.getElementById('clear-file').addEventListener('click', () => {
@@ -331,7 +409,7 @@ function setUp(formElement) {
     event.preventDefault();
     if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
   });
-  document.addEventListener('drop', (event) => {
+  document.addEventListener('drop', async (event) => {
     event.preventDefault();
     dragDepth = 0;
     dropzone.classList.remove('is-dragging');
@@ -340,16 +418,17 @@ function setUp(formElement) {
       showFieldError('file', 'Drop an image file from your device (not a link or text).');
       return;
     }
+    const items = await droppedItems(event);
+    if (items.length > 1 || (items.length === 1 && items[0].path.includes('/'))) {
+      chooseBatch(items);
+      return;
+    }
     try {
       fileInput.files = files; // keeps the form and the chosen file in step
     } catch {
       // Older browsers: the file is still kept in `chosen`.
     }
-    chooseFile(files[0]).then(() => {
-      if (files.length > 1 && chosen) {
-        showFormError(`Only one image at a time: “${files[0].name}” was chosen.`, { focus: false });
-      }
-    });
+    chooseFile(files[0]);
   });
 
   document.addEventListener('paste', (event) => {
@@ -433,11 +512,17 @@ function setUp(formElement) {
 
   function send(file) {
     const data = new FormData(formElement);
-    data.set('file', file, file.name || 'image');
+    data.delete('file');
+    if (batch) {
+      data.delete('model');
+      for (const item of batch) data.append('file', item.file, item.path || item.file.name);
+    } else {
+      data.set('file', file, file.name || 'image');
+    }
     if (qualityField.hidden) data.delete('quality');
     xhr = new XMLHttpRequest();
     const request = xhr;
-    request.open('POST', '/api/v1/uploads');
+    request.open('POST', batch ? '/api/v1/batches' : '/api/v1/uploads');
     request.setRequestHeader('Accept', 'application/json');
     progressBar.value = 0;
     progressLabel.textContent = 'Uploading… 0 %';
@@ -462,6 +547,11 @@ function setUp(formElement) {
       if (request.status === 202 && body && body.job_id) {
         progressLabel.textContent = 'Uploaded. Opening the job page…';
         window.location.assign(`/jobs/${encodeURIComponent(body.job_id)}`);
+        return;
+      }
+      if (request.status === 202 && body && body.batch_id) {
+        progressLabel.textContent = 'Uploaded. Opening the batch page…';
+        window.location.assign(`/batches/${encodeURIComponent(body.batch_id)}`);
         return;
       }
       setBusy(false);
@@ -503,6 +593,10 @@ function setUp(formElement) {
     await checking;
     if (!info.accepting_uploads) {
       showFormError(sentence(info.notice || 'Uploads are paused right now'));
+      return;
+    }
+    if (batch) {
+      send(null);
       return;
     }
     if (!chosen) {
