@@ -35,6 +35,7 @@ ANY_USER = {
 }
 SAMPLE_PARAMS = {
     "job_id": "job_doesnotexist",
+    "batch_id": "bat_doesnotexist",
     "name": "no-such-model",
     "user_id": "1",
     "session_id": "1",

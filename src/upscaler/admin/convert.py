@@ -38,6 +38,7 @@ def _job_fields(job: Job, filename: str, owner: str | None) -> dict[str, object]
         "params": dict(job.params),
         "requeued_from": job.requeued_from,
         "repeat_of": job.repeat_of,
+        "batch_id": job.batch_id,
         "error": job.error_message,
     }
 
@@ -79,6 +80,7 @@ def admin_job_detail(detail: JobDetail) -> schemas.AdminJobDetail:
                 height=upload.height,
                 size_bytes=upload.size_bytes,
                 sha256=upload.sha256,
+                batch_path=upload.batch_path,
             ),
             "result": schemas.ResultOut(
                 mime_type=job.result_mime_type,

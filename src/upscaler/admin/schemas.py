@@ -36,6 +36,7 @@ class AdminJob(BaseModel):
     repeat_of: str | None = Field(
         default=None, description="an instant repeat: the job whose files it shares"
     )
+    batch_id: str | None = Field(default=None, description="the batch it belongs to")
     error: str | None
 
 
@@ -54,6 +55,7 @@ class UploadInfo(BaseModel):
     height: int
     size_bytes: int
     sha256: str
+    batch_path: str | None = Field(default=None, description="its path inside its batch")
 
 
 class ResultOut(BaseModel):
@@ -122,6 +124,14 @@ class RequeuedPair(BaseModel):
 class BulkRequeueOut(BaseModel):
     count: int
     jobs: list[RequeuedPair]
+
+
+class BatchRequeueOut(BaseModel):
+    batch_id: str
+    requeued: list[str] = Field(description="the new jobs' ids")
+    skipped: dict[str, str] = Field(
+        default_factory=dict, description="failed job id -> why it cannot run again"
+    )
 
 
 class ArtifactsDeleted(BaseModel):

@@ -1,6 +1,7 @@
 """What an operator can do to a job: cancel it, run it again (the same
 parameters or some overridden, as a new job that remembers where it came
-from), requeue everything a model produced, delete its artifacts.
+from), requeue everything a model produced or a batch's failures, delete its
+artifacts.
 
 Each command records itself in the audit log in the same transaction as the
 change. New jobs are enqueued only after their row is committed (a worker
@@ -39,7 +40,7 @@ from upscaler.contracts import (
     Preset,
     Queue,
 )
-from upscaler.db.tables import Job, Model, Upload
+from upscaler.db.tables import Batch, Job, Model, Upload
 from upscaler.db.types import utcnow
 from upscaler.errors import APIError, FieldError
 from upscaler.jobs import state_machine
@@ -139,6 +140,7 @@ async def _build_requeue(
         queue=queue_for(model, gpu_online=await gpu_online(session)).value,
         model=model.name,
         requeued_from=original.job_id,
+        batch_id=original.batch_id,  # a batch's job stays in its batch
     )
 
 
@@ -250,6 +252,56 @@ async def requeue_by_model(
     await session.commit()
     await _enqueue(context, created)
     return pairs
+
+
+async def _latest_per_upload(session: AsyncSession, batch_id: str) -> list[Job]:
+    """Each upload's newest job in the batch (its requeues are newer rows)."""
+    statement = select(Job).where(Job.batch_id == batch_id)
+    rows = await session.exec(statement.order_by(col(Job.created_at), col(Job.job_id)))
+    return list({job.upload_id: job for job in rows.all()}.values())
+
+
+async def requeue_batch_failures(
+    context: AppContext, session: AsyncSession, batch_id: str, *, actor: Actor | None
+) -> tuple[list[Job], dict[str, str]]:
+    """Run again, as new jobs in the same batch, every image whose latest job
+    failed or was canceled. Like the bulk requeue, an image that cannot run
+    again (its original deleted) is skipped; returns (new jobs, skipped)."""
+    if await session.get(Batch, batch_id) is None:
+        raise APIError(404, "not_found", f"no batch {batch_id}")
+    ended = {JobStatus.FAILED.value, JobStatus.CANCELED.value}
+    failures = [j for j in await _latest_per_upload(session, batch_id) if j.status in ended]
+    if not failures:
+        raise APIError(409, "conflict", "no image of this batch failed or was canceled")
+    created: list[Job] = []
+    refused: dict[str, APIError] = {}
+    for original in failures:
+        try:
+            created.append(await _build_requeue(context, session, original, RequeueOverrides()))
+        except APIError as error:
+            if error.status == 503:
+                raise
+            refused[original.job_id] = error
+    if not created:  # none can run again: why, as a single requeue says it
+        raise next(iter(refused.values()))
+    skipped = {job_id: error.message for job_id, error in refused.items()}
+    session.add_all(created)
+    add(
+        session,
+        actor,
+        "batch.requeue_failures",
+        entity_type="batch",
+        entity_id=batch_id,
+        details={
+            "count": len(created),
+            "job_ids": [job.job_id for job in created],
+            "jobs": {job.requeued_from: job.job_id for job in created},
+            "skipped": skipped,
+        },
+    )
+    await session.commit()
+    await _enqueue(context, created)
+    return created, skipped
 
 
 async def cancel(

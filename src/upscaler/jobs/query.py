@@ -34,6 +34,7 @@ class JobFilter:
     since: datetime | None = None
     until: datetime | None = None
     q: str | None = None
+    batch: str | None = None  # a batch id (bat_…)
 
     def as_query(self) -> dict[str, Any]:
         return {
@@ -43,6 +44,7 @@ class JobFilter:
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
             "q": self.q,
+            "batch": self.batch,
         }
 
 
@@ -65,6 +67,8 @@ def _apply(statement: Any, where: JobFilter) -> Any:
         else:
             owner_ids = select(User.id).where(User.username == where.owner)
             statement = statement.where(col(Job.owner_id).in_(owner_ids))
+    if where.batch:
+        statement = statement.where(Job.batch_id == where.batch)
     if where.since:
         statement = statement.where(col(Job.created_at) >= where.since)
     if where.until:

@@ -44,8 +44,11 @@ def job_filter(
     q: Annotated[
         str | None, Query(max_length=200, description="job id, file name, error or worker")
     ] = None,
+    batch: Annotated[str | None, Query(max_length=40, description="a batch id (`bat_…`)")] = None,
 ) -> JobFilter:
-    return JobFilter(status=status_, model=model, owner=owner, since=since, until=until, q=q)
+    return JobFilter(
+        status=status_, model=model, owner=owner, since=since, until=until, q=q, batch=batch
+    )
 
 
 JobFilterDep = Annotated[JobFilter, Depends(job_filter)]
@@ -55,8 +58,8 @@ JobFilterDep = Annotated[JobFilter, Depends(job_filter)]
 async def get_jobs(
     where: JobFilterDep, session: SessionDep, page: Page = 1, per_page: PerPage = 25
 ) -> schemas.JobPage:
-    """Jobs, newest first, filtered by status, model, owner and creation time,
-    searchable by id, file name, error and worker."""
+    """Jobs, newest first, filtered by status, model, owner, batch and
+    creation time, searchable by id, file name, error and worker."""
     rows, total = await list_jobs(session, where, page=page, per_page=per_page)
     return schemas.JobPage(
         items=[convert.admin_job(row) for row in rows], total=total, page=page, per_page=per_page

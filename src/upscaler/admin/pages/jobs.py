@@ -14,7 +14,7 @@ from upscaler.admin.api.jobs import usage_export
 from upscaler.admin.datefilter import bound
 from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import checked, page_number, text
-from upscaler.admin.rendering import partial, redirect, render
+from upscaler.admin.rendering import partial, query_with, redirect, render
 from upscaler.catalog.service import is_variant
 from upscaler.contracts import Denoise, Factor, JobStatus, ModelStatus, OutputFormat, Preset
 from upscaler.db.tables import Model
@@ -47,12 +47,13 @@ def filter_from(request: Request) -> JobFilter:
         since=bound(text(query, "since", 32)),
         until=bound(text(query, "until", 32), until=True),
         q=text(query, "q", 200),
+        batch=text(query, "batch", 40),
     )
 
 
 def _raw_query(request: Request) -> dict[str, Any]:
     """The filter as the person typed it (dates as entered), for links."""
-    keys = ("status", "model", "owner", "since", "until", "q")
+    keys = ("status", "model", "owner", "since", "until", "q", "batch")
     return {k: request.query_params.get(k) for k in keys if request.query_params.get(k)}
 
 
@@ -130,6 +131,27 @@ async def requeue_by_model(
         "/admin/jobs?status=queued",
         f"Requeued {len(pairs)} job{'s' if len(pairs) != 1 else ''} produced by {model}.",
     )
+
+
+@router.post("/jobs/requeue-batch-failures")
+async def requeue_batch_failures(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    """The jobs page's button when it is filtered by a batch."""
+    batch_id = text(await request.form(), "batch", 40)
+    if not batch_id:
+        return redirect(request, "/admin/jobs", "Filter the jobs by a batch first.", "error")
+    back = f"/admin/jobs?{query_with({'batch': batch_id})}"
+    try:
+        jobs, skipped = await commands.requeue_batch_failures(
+            context, session, batch_id, actor=principal.actor
+        )
+    except APIError as error:
+        return redirect(request, back, error.message, "error")
+    count = f"{len(jobs)} failed job{'s' if len(jobs) != 1 else ''}"
+    reasons = "; ".join(sorted(set(skipped.values())))
+    left = f" ({len(skipped)} could not run again: {reasons})" if skipped else ""
+    return redirect(request, back, f"Requeued {count} of batch {batch_id}{left}.")
 
 
 @router.get("/jobs/{job_id}")
