@@ -35,6 +35,7 @@ from upscaler.jobs.endpoints import result_router as job_result_router
 from upscaler.jobs.endpoints import router as jobs_router
 from upscaler.jobs.retention import RetentionSweeper
 from upscaler.jobs.sweeper import Sweeper
+from upscaler.me.endpoints import router as me_router
 from upscaler.metrics.endpoint import router as metrics_router
 from upscaler.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from upscaler.openapi import install_openapi, operation_id
@@ -144,6 +145,7 @@ def create_app(
         uploads_router,
         previews_router,
         batches_router,
+        me_router,
         jobs_router,
         downloads_router,
         job_result_router,

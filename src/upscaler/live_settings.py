@@ -43,6 +43,13 @@ class RuntimeSettings(BaseModel):
     # An upload identical to a finished job (same bytes, parameters and model
     # version) completes at once from that job's files (upscaler.jobs.repeats).
     instant_repeats: bool = True
+    # Accounts (upscaler.accounts.limits): uploads per minute per account
+    # (anonymous callers have the per-client limit above instead), jobs per
+    # UTC day by plan (0 = no quota), and the most jobs that may wait.
+    account_rate_limit_per_minute: int = Field(default=60, ge=0, le=100_000)
+    free_daily_jobs: int = Field(default=100, ge=0, le=10_000_000)
+    pro_daily_jobs: int = Field(default=0, ge=0, le=10_000_000)
+    max_queued_jobs: int = Field(default=10_000, ge=0, le=10_000_000)
 
     @field_validator("allowed_mimes")
     @classmethod

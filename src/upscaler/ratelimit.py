@@ -77,8 +77,11 @@ class RateLimiter:
     def __init__(self, redis_url: str | None) -> None:
         self._counters = Counters(redis_url)
 
-    async def hit(self, scope: str, key: str, per_minute: int) -> None:
-        """Count one request; raise 429 with Retry-After once over the limit.
+    async def hit(
+        self, scope: str, key: str, per_minute: int, *, whose: str = "this client"
+    ) -> None:
+        """Count one request; raise 429 with Retry-After once over the limit
+        (the message says `whose` limit it is).
 
         per_minute = 0 turns the limit off.
         """
@@ -95,7 +98,8 @@ class RateLimiter:
             ) from error
         raise too_many(
             "rate_limited",
-            f"too many requests: at most {per_minute} per minute; try again in {retry_after} s",
+            f"too many requests from {whose}: at most {per_minute} per minute; "
+            f"try again in {retry_after} s",
             retry_after,
         )
 

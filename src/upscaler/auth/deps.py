@@ -180,7 +180,7 @@ async def csrf_from_request(request: Request) -> str | None:
     return None
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     """Origin, when the browser sends one, must be this site (as the client
     addressed it, as a proxy forwarded it, or as configured)."""
     origin = request.headers.get("origin")
@@ -201,7 +201,7 @@ async def check_csrf(request: Request, principal: Principal) -> None:
     from our own pages."""
     if principal.via != "cookie" or request.method in SAFE_METHODS:
         return
-    if not _same_origin(request):
+    if not same_origin(request):
         raise APIError(403, "csrf_failed", "cross-site request refused")
     if not same(await csrf_from_request(request), principal.csrf_token):
         raise APIError(

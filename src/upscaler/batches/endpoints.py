@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from upscaler.accounts.caller import CallerDep
 from upscaler.batches import service
 from upscaler.batches.download import zip_stream
 from upscaler.batches.schemas import BatchJob, BatchOut, RejectedEntry
@@ -108,18 +109,19 @@ async def to_out(
             "A ZIP refused whole (path traversal, absolute path, symlink, nested archive, "
             "duplicate name, bomb, too many entries), or no image that can be upscaled"
         ),
-        429: error("Too many uploads from this client"),
+        401: error("An API key or token was sent but is not valid"),
+        429: error("A rate, the account's daily quota (every image counts) or the queue's cap"),
         503: error("No model is installed, or maintenance"),
     },
 )
-async def create_batch(request: Request, context: ContextDep) -> JSONResponse:
+async def create_batch(request: Request, context: ContextDep, caller: CallerDep) -> JSONResponse:
     """Upscale many images with the same options: several `file` parts and/or
     ZIPs (folders kept). One job per image; images that cannot be taken are
     listed in `rejected` while the rest proceed. Follow `status_url` or
     `events_url`; `download_url` streams a ZIP of the results."""
     batch, _jobs = await service.take_batch(
         context,
-        request.client.host if request.client else "unknown",
+        caller,
         request.headers.get("content-type"),
         request.headers.get("content-length"),
         request.stream(),
@@ -135,10 +137,10 @@ async def create_batch(request: Request, context: ContextDep) -> JSONResponse:
 
 @router.get("/{batch_id}", response_model=BatchOut, responses=NOT_FOUND)
 async def get_batch(
-    batch_id: str, request: Request, context: ContextDep, session: SessionDep
+    batch_id: str, request: Request, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> BatchOut:
     """The batch's status and progress, and each image's job."""
-    return await to_out(context, request, await load_state(session, batch_id))
+    return await to_out(context, request, await load_state(session, batch_id, caller))
 
 
 @router.get(
@@ -147,12 +149,12 @@ async def get_batch(
     responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND},
 )
 async def stream_batch_events(
-    batch_id: str, request: Request, context: ContextDep
+    batch_id: str, request: Request, context: ContextDep, caller: CallerDep
 ) -> StreamingResponse:
     """Server-sent `batch` events (the whole batch, as GET gives it) whenever
     its progress or a job's state changes, until it has finished."""
     async with context.sessions() as session:
-        await load_state(session, batch_id)  # 404 before the stream starts
+        await load_state(session, batch_id, caller)  # 404 before the stream starts
 
     async def body() -> AsyncIterator[str]:
         yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
@@ -185,11 +187,11 @@ async def stream_batch_events(
     responses={**NOT_FOUND, 409: error("The batch has already finished")},
 )
 async def cancel_batch(
-    batch_id: str, request: Request, context: ContextDep, session: SessionDep
+    batch_id: str, request: Request, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> BatchOut:
     """Cancel every job of the batch that has not ended (a running one stops
     after its current tile); finished results stay."""
-    state = await load_state(session, batch_id)
+    state = await load_state(session, batch_id, caller)
     if state.finished:
         raise APIError(409, "conflict", f"the batch has already {state.status.value}")
     for job, _upload in state.items:
@@ -213,12 +215,12 @@ async def cancel_batch(
     },
 )
 async def download_batch(
-    batch_id: str, context: ContextDep, session: SessionDep
+    batch_id: str, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> StreamingResponse:
     """A ZIP of the completed results under their paths in the batch, with
     `manifest.json` (every image's outcome, the refused files), streamed as it
     is written. Before the batch has finished it holds what is done so far."""
-    state = await load_state(session, batch_id)
+    state = await load_state(session, batch_id, caller)
     return StreamingResponse(
         zip_stream(state, context.storage),
         media_type="application/zip",

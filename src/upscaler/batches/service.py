@@ -17,6 +17,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from upscaler.accounts.caller import Caller
+from upscaler.accounts.limits import check_rate, check_room
 from upscaler.batches.intake import BatchLimits, Candidate, Intake, Rejection, bmp_to_png, collect
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus, Queue
@@ -131,10 +133,11 @@ async def _forget(context: AppContext, keys: list[str]) -> None:
         await context.storage.delete(key)
 
 
-def _rows(batch_id: str, item: Planned, key: str) -> tuple[Upload, Job]:
+def _rows(batch_id: str, item: Planned, key: str, owner_id: int | None) -> tuple[Upload, Job]:
     candidate, info = item.candidate, item.info
     upload = Upload(
         id=new_upload_id(),
+        owner_id=owner_id,
         original_filename=clean_filename(PurePosixPath(candidate.name).name),
         mime_type=info.mime_type,
         width=info.width,
@@ -149,6 +152,7 @@ def _rows(batch_id: str, item: Planned, key: str) -> tuple[Upload, Job]:
     job = Job(
         job_id=state_machine.new_job_id(),
         upload_id=upload.id,
+        owner_id=owner_id,
         batch_id=batch_id,
         status=JobStatus.QUEUED.value,
         params=item.params,
@@ -174,7 +178,7 @@ async def _enqueue(context: AppContext, jobs: list[Job]) -> None:
 
 
 async def accept(
-    context: AppContext, intake: Intake, form: UploadForm, live: RuntimeSettings
+    context: AppContext, intake: Intake, form: UploadForm, live: RuntimeSettings, caller: Caller
 ) -> tuple[Batch, list[tuple[Job, Upload]]]:
     rejected = list(intake.rejected)
     planned: list[Planned] = []
@@ -191,14 +195,18 @@ async def accept(
             "no image in the batch can be upscaled",
             fields=[FieldError("file", f"{r.name}: {r.message}") for r in rejected[:20]],
         )
+    await check_room(context, caller, live, len(planned))  # the quota counts every image
     keys = await _store(context, planned)
     batch = Batch(
         id=new_batch_id(),
+        owner_id=caller.user_id,
         params=form.model_dump(mode="json", exclude_none=True),
         accepted=len(planned),
         rejected=[r.as_dict() for r in rejected],
     )
-    pairs = [_rows(batch.id, item, key) for item, key in zip(planned, keys, strict=True)]
+    pairs = [
+        _rows(batch.id, item, key, caller.user_id) for item, key in zip(planned, keys, strict=True)
+    ]
     try:
         async with context.sessions() as session:
             session.add(batch)
@@ -228,7 +236,7 @@ def limits_of(context: AppContext, live: RuntimeSettings) -> BatchLimits:
 
 async def take_batch(
     context: AppContext,
-    client: str,
+    caller: Caller,
     content_type: str | None,
     content_length: str | None,
     body: AsyncIterator[bytes],
@@ -239,7 +247,8 @@ async def take_batch(
     live = await context.live.get()
     if live.maintenance_mode:
         raise unavailable(live.maintenance_message)
-    await context.limiter.hit("uploads", client, live.rate_limit_per_minute)
+    await check_rate(context, caller, live)
+    await check_room(context, caller, live)  # before the bytes: an account with no room left
     limits = limits_of(context, live)
     spool = context.settings.data_dir / "spool"
     parts = await receive_parts(
@@ -260,6 +269,6 @@ async def take_batch(
             )
         with tempfile.TemporaryDirectory(dir=spool, prefix="batch-") as scratch:
             intake = await asyncio.to_thread(collect, parts.repeated, Path(scratch), limits)
-            return await accept(context, intake, form, live)
+            return await accept(context, intake, form, live, caller)
     finally:
         parts.discard()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.accounts.caller import Caller
 from upscaler.batches.schemas import BatchCounts, BatchStatus
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Batch, Job, Upload
@@ -60,9 +61,12 @@ def batch_not_found(batch_id: str) -> APIError:
     return APIError(404, "not_found", f"no batch {batch_id!r}")
 
 
-async def load_state(session: AsyncSession, batch_id: str) -> BatchState:
+async def load_state(
+    session: AsyncSession, batch_id: str, caller: Caller | None = None
+) -> BatchState:
+    """`caller`: another account's batch is a 404 to it (None: no check)."""
     batch = await session.get(Batch, batch_id)
-    if batch is None:
+    if batch is None or (caller is not None and not caller.may_see(batch.owner_id)):
         raise batch_not_found(batch_id)
     rows = (
         await session.exec(

@@ -49,6 +49,25 @@ class User(SQLModel, table=True):
     password_changed_at: datetime | None = _timestamp(nullable=True)
     # Set for a temporary account (the emergency CLI's): no login after it.
     expires_at: datetime | None = _timestamp(nullable=True)
+    # The plan whose quotas apply (upscaler.accounts.limits): free | pro.
+    plan: str = Field(default="free", max_length=16, sa_column_kwargs={"server_default": "free"})
+
+
+class ApiKey(SQLModel, table=True):
+    """A user's key for the public job API (`Authorization: Bearer upk_…`).
+    Only its SHA-256 is kept; the key itself is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(max_length=64)
+    # The key's first characters, to tell keys apart in lists.
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _timestamp()
+    last_used_at: datetime | None = _timestamp(nullable=True)
+    revoked_at: datetime | None = _timestamp(nullable=True)
 
 
 class Upload(SQLModel, table=True):

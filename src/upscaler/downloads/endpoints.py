@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
+from upscaler.accounts.caller import CallerDep
 from upscaler.db.tables import Upload
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.downloads.request_links import signed_url
@@ -71,11 +72,11 @@ async def download_file(token: str, context: ContextDep) -> StreamingResponse:
     responses={404: documented_error("No such upload")},
 )
 async def download_original(
-    upload_id: str, request: Request, context: ContextDep, session: SessionDep
+    upload_id: str, request: Request, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> RedirectResponse:
     """Redirect to a freshly signed link to an original upload."""
     upload = await session.get(Upload, upload_id)
-    if upload is None:
+    if upload is None or not caller.may_see(upload.owner_id):
         raise APIError(404, "not_found", f"no upload {upload_id!r}")
     grant = DownloadGrant(upload.storage_key, upload.original_filename, upload.mime_type)
     return RedirectResponse(await signed_url(context, request, grant), status_code=307)

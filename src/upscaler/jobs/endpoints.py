@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
+from upscaler.accounts.caller import CallerDep
 from upscaler.contracts import JobEvent, JobStatus
 from upscaler.db.types import utcnow
 from upscaler.deps import ContextDep, SessionDep
@@ -32,10 +33,10 @@ JOB_ERRORS: dict[int | str, dict[str, Any]] = {404: documented_error("No such jo
 
 @router.get("/{job_id}", response_model=JobOut, responses=JOB_ERRORS)
 async def get_job(
-    job_id: str, request: Request, context: ContextDep, session: SessionDep
+    job_id: str, request: Request, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> JobOut:
     """The job's status, progress, timings and (once completed) a signed result URL."""
-    job, upload = await load_job(session, job_id)
+    job, upload = await load_job(session, job_id, caller)
     return await to_public(context, request, session, job, upload)
 
 
@@ -45,17 +46,17 @@ async def get_job(
     response_class=StreamingResponse,
 )
 async def stream_job_events(
-    job_id: str, request: Request, context: ContextDep
+    job_id: str, request: Request, context: ContextDep, caller: CallerDep
 ) -> StreamingResponse:
     """Server-sent events: `state` (the whole job, first from the database) and
     `progress` events, until the job ends. The stream closes after a few
     minutes; EventSource reconnects by itself."""
     async with context.sessions() as session:
-        await load_job(session, job_id)  # 404 before the stream starts
+        await load_job(session, job_id, caller)  # 404 before the stream starts
 
     async def snapshot() -> dict[str, object]:
         async with context.sessions() as session:
-            job, upload = await load_job(session, job_id)
+            job, upload = await load_job(session, job_id, caller)
             public = await to_public(context, request, session, job, upload)
             return public.model_dump(mode="json")
 
@@ -87,16 +88,16 @@ async def stream_job_events(
     responses={**JOB_ERRORS, 409: documented_error("The job has already ended")},
 )
 async def cancel_job(
-    job_id: str, request: Request, context: ContextDep, session: SessionDep
+    job_id: str, request: Request, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> JobOut:
     """Cancel a queued or running job (a running one stops after its current tile)."""
-    job, upload = await load_job(session, job_id)
+    job, upload = await load_job(session, job_id, caller)
     if not await state_machine.cancel(session, job_id):
         raise APIError(409, "conflict", f"the job is already {job.status}")
     await context.bus.publish(
         JobEvent(job_id=job_id, status=JobStatus.CANCELED, progress=job.progress, at=utcnow())
     )
-    job, upload = await load_job(session, job_id)
+    job, upload = await load_job(session, job_id, caller)
     return await to_public(context, request, session, job, upload)
 
 
@@ -106,10 +107,10 @@ async def cancel_job(
     responses={404: documented_error("No such job"), 409: documented_error("Not completed")},
 )
 async def get_job_result(
-    job_id: str, request: Request, context: ContextDep, session: SessionDep
+    job_id: str, request: Request, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> RedirectResponse:
     """Redirect to a freshly signed link to the job's result."""
-    job, upload = await load_job(session, job_id)
+    job, upload = await load_job(session, job_id, caller)
     if job.status != JobStatus.COMPLETED:
         raise APIError(409, "conflict", f"the job is {job.status}, not completed")
     if not job.result_storage_key:

@@ -8,6 +8,7 @@ from fastapi import Request
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.accounts.caller import Caller
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
@@ -26,8 +27,11 @@ def job_not_found(job_id: str) -> APIError:
     return APIError(404, "not_found", f"no job {job_id!r}")
 
 
-async def load_job(session: AsyncSession, job_id: str) -> tuple[Job, Upload]:
-    """The job and its upload, in one query (this is every poll's path)."""
+async def load_job(
+    session: AsyncSession, job_id: str, caller: Caller | None = None
+) -> tuple[Job, Upload]:
+    """The job and its upload, in one query (this is every poll's path).
+    `caller`: another account's job is a 404 to it, as if there were none."""
     statement = (
         select(Job, Upload)
         .join(Upload, col(Upload.id) == col(Job.upload_id))
@@ -35,7 +39,7 @@ async def load_job(session: AsyncSession, job_id: str) -> tuple[Job, Upload]:
         .execution_options(populate_existing=True)
     )
     row = (await session.exec(statement)).first()
-    if row is None:
+    if row is None or (caller is not None and not caller.may_see(row[0].owner_id)):
         raise job_not_found(job_id)
     return row[0], row[1]
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from upscaler.accounts.caller import CallerDep
 from upscaler.context import AppContext
 from upscaler.contracts import Denoise, Factor, PreviewStatus
 from upscaler.db.tables import Preview
@@ -104,14 +105,14 @@ def to_resource(
         503: error("The queue is unavailable or no model is installed; retry later"),
     },
 )
-async def create_preview(request: Request, context: ContextDep) -> JSONResponse:
+async def create_preview(request: Request, context: ContextDep, caller: CallerDep) -> JSONResponse:
     """Upscale a small crop (default: the most detailed 128² square) with every
     installed model, to compare them before running the full job. Poll
     `status_url` until every model's `image_url` is there; then upload with
     `model` set to the one you prefer."""
     preview, cached = await service.take_preview(
         context,
-        request.client.host if request.client else "unknown",
+        caller,
         request.headers.get("content-type"),
         request.headers.get("content-length"),
         request.stream(),
@@ -126,10 +127,10 @@ async def create_preview(request: Request, context: ContextDep) -> JSONResponse:
 
 @router.get("/{preview_id}", response_model=PreviewResource, responses=NOT_FOUND)
 async def get_preview(
-    preview_id: str, request: Request, context: ContextDep, session: SessionDep
+    preview_id: str, request: Request, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> PreviewResource:
     """The preview's crop, and each model's state, image and estimate."""
-    return to_resource(await service.load(session, preview_id), request, context)
+    return to_resource(await service.load(session, preview_id, caller), request, context)
 
 
 def _image(context: AppContext, key: str) -> StreamingResponse:
@@ -162,9 +163,11 @@ async def _existing(context: AppContext, key: str) -> str:
 
 
 @router.get("/{preview_id}/crop", response_class=StreamingResponse, responses=IMAGE_RESPONSES)
-async def get_crop(preview_id: str, context: ContextDep, session: SessionDep) -> StreamingResponse:
+async def get_crop(
+    preview_id: str, context: ContextDep, session: SessionDep, caller: CallerDep
+) -> StreamingResponse:
     """The crop as it was cut from the image (PNG), before upscaling."""
-    preview = await service.load(session, preview_id)
+    preview = await service.load(session, preview_id, caller)
     return _image(context, await _existing(context, preview.crop_storage_key))
 
 
@@ -172,10 +175,10 @@ async def get_crop(preview_id: str, context: ContextDep, session: SessionDep) ->
     "/{preview_id}/models/{model}", response_class=StreamingResponse, responses=IMAGE_RESPONSES
 )
 async def get_model_image(
-    preview_id: str, model: str, context: ContextDep, session: SessionDep
+    preview_id: str, model: str, context: ContextDep, session: SessionDep, caller: CallerDep
 ) -> StreamingResponse:
     """The crop upscaled by one model (PNG), once that model is done."""
-    preview = await service.load(session, preview_id)
+    preview = await service.load(session, preview_id, caller)
     for entry in preview.models:
         if entry["model"] == model and entry.get("storage_key"):
             return _image(context, await _existing(context, entry["storage_key"]))

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from upscaler.accounts.caller import Caller
 from upscaler.catalog.service import FACE_MODEL_TYPE, active_models, is_variant
 from upscaler.context import AppContext
 from upscaler.contracts import PREVIEW_ACTOR, PREVIEWS_QUEUE, PreviewStatus
@@ -55,10 +56,15 @@ def cache_key(source_sha256: str, crop: CropBox, form: PreviewForm, models: Sequ
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-async def find_cached(session: AsyncSession, key: str) -> Preview | None:
+async def find_cached(session: AsyncSession, key: str, owner_id: int | None) -> Preview | None:
+    """Per owner, like instant repeats: an account's crops are its own."""
+    owner = (
+        col(Preview.owner_id).is_(None) if owner_id is None else col(Preview.owner_id) == owner_id
+    )
     statement = (
         select(Preview)
         .where(
+            owner,
             Preview.cache_key == key,
             Preview.status != PreviewStatus.FAILED.value,
             col(Preview.created_at) > utcnow() - PREVIEW_TTL,
@@ -83,7 +89,11 @@ def _crop_and_save(
 
 
 async def start(
-    context: AppContext, received: ReceivedUpload, form: PreviewForm, pixels: int
+    context: AppContext,
+    received: ReceivedUpload,
+    form: PreviewForm,
+    pixels: int,
+    owner_id: int | None = None,
 ) -> tuple[Preview, bool]:
     """(the preview, whether it came from the cache)."""
     assert received.path is not None
@@ -101,7 +111,7 @@ async def start(
                     "no upscaling model is installed yet; an operator must run `make models`"
                 )
             key = cache_key(received.sha256, crop, form, models)
-            cached = await find_cached(session, key)
+            cached = await find_cached(session, key, owner_id)
             if cached is not None:
                 return cached, True
             placer = Placer(await active_models(session), await online_workers(session), pixels)
@@ -118,6 +128,7 @@ async def start(
         await context.storage.put_file(storage_key, crop_file, "image/png")
     preview = Preview(
         id=new_preview_id(),
+        owner_id=owner_id,
         cache_key=key,
         source_sha256=received.sha256,
         image_width=width,
@@ -153,7 +164,7 @@ async def start(
 
 async def take_preview(
     context: AppContext,
-    client: str,
+    caller: Caller,
     content_type: str | None,
     content_length: str | None,
     body: AsyncIterator[bytes],
@@ -163,7 +174,7 @@ async def take_preview(
     live = await context.live.get()
     if live.maintenance_mode:
         raise unavailable(live.maintenance_message)
-    await context.limiter.hit("previews", client, context.settings.preview_rate_limit_per_minute)
+    await context.limiter.hit("previews", caller.ip, context.settings.preview_rate_limit_per_minute)
     received = await receive_upload(
         content_type,
         content_length,
@@ -174,13 +185,14 @@ async def take_preview(
     try:
         form = PreviewForm.parse(received.fields)
         info = await inspect(received, live)
-        return await start(context, received, form, info.pixels)
+        return await start(context, received, form, info.pixels, caller.user_id)
     finally:
         received.discard()
 
 
-async def load(session: AsyncSession, preview_id: str) -> Preview:
+async def load(session: AsyncSession, preview_id: str, caller: Caller) -> Preview:
     preview = await session.get(Preview, preview_id)
-    if preview is None or preview.created_at < utcnow() - PREVIEW_TTL:
+    expired = preview is None or preview.created_at < utcnow() - PREVIEW_TTL
+    if preview is None or expired or not caller.may_see(preview.owner_id):
         raise APIError(404, "not_found", f"no preview {preview_id!r}")
     return preview

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
+from upscaler.accounts.caller import CallerDep
 from upscaler.contracts import Fit, PrintSize
 from upscaler.deps import ContextDep
 from upscaler.downloads.request_links import base_url
@@ -74,16 +75,20 @@ UPLOAD_FORM_SCHEMA: dict[str, Any] = {
         413: error("The file is larger than the upload limit"),
         415: error("The file is not a supported image type"),
         422: error("An image the server will not process (pixels, animation, corrupt)"),
-        429: error("Too many uploads from this client"),
+        401: error("An API key or token was sent but is not valid (revoked, expired)"),
+        429: error(
+            "A limit was reached: the client's or the account's rate, the account's daily "
+            "quota, or the queue's cap (the body's code and message say which; Retry-After)"
+        ),
         503: error("The queue is unavailable or no model is installed; retry later"),
     },
 )
-async def create_upload(request: Request, context: ContextDep) -> JSONResponse:
+async def create_upload(request: Request, context: ContextDep, caller: CallerDep) -> JSONResponse:
     """Upload an image and queue an upscaling job. Poll `status_url` or follow
     `events_url` (server-sent events) until the job completes."""
     job, estimate = await service.take_upload(
         context,
-        request.client.host if request.client else "unknown",
+        caller,
         request.headers.get("content-type"),
         request.headers.get("content-length"),
         request.stream(),

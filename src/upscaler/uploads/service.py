@@ -8,6 +8,8 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import PurePath
 
+from upscaler.accounts.caller import Caller
+from upscaler.accounts.limits import check_rate, check_room
 from upscaler.catalog.service import face_refinement_available
 from upscaler.context import AppContext
 from upscaler.contracts import Factor, JobParams, JobStatus, OutputFormat, TargetSize
@@ -85,9 +87,12 @@ def check_animation_output(form: UploadForm, info: ImageInfo) -> None:
         )
 
 
-def _upload_row(received: ReceivedUpload, info: ImageInfo, storage_key: str) -> Upload:
+def _upload_row(
+    received: ReceivedUpload, info: ImageInfo, storage_key: str, owner_id: int | None
+) -> Upload:
     return Upload(
         id=new_upload_id(),
+        owner_id=owner_id,
         original_filename=clean_filename(received.filename),
         mime_type=info.mime_type,
         width=info.width,
@@ -104,9 +109,13 @@ def unavailable(message: str) -> APIError:
 
 
 async def accept(
-    context: AppContext, received: ReceivedUpload, form: UploadForm, info: ImageInfo
+    context: AppContext,
+    received: ReceivedUpload,
+    form: UploadForm,
+    info: ImageInfo,
+    owner_id: int | None = None,
 ) -> tuple[Job, int]:
-    """Returns the queued job and its time estimate."""
+    """Returns the queued job and its time estimate; `owner_id`: the account's."""
     assert received.path is not None
     check_animation_output(form, info)
     params = form.job_params(*sized_plan(form, info))
@@ -128,22 +137,23 @@ async def accept(
             )
         key = repeats.repeat_key(received.sha256, params, placement.model)
         donor = (
-            await repeats.find_donor(session, key, None, retention_days=live.retention_days)
+            await repeats.find_donor(session, key, owner_id, retention_days=live.retention_days)
             if live.instant_repeats
             else None
         )
         wait = await seconds_ahead(session, placement.pool)
     if donor is not None:
-        return await _repeat(context, received, info, key, params, *donor), 0
+        return await _repeat(context, received, info, key, params, *donor, owner_id), 0
     estimate = max(MIN_SECONDS, round(placement.run_seconds + wait))
 
     storage_key = new_key("originals", EXTENSION_BY_KIND[info.kind])
     await context.storage.put_file(storage_key, received.path, info.mime_type)
-    upload = _upload_row(received, info, storage_key)
+    upload = _upload_row(received, info, storage_key, owner_id)
     queue = placement.queue
     job = Job(
         job_id=state_machine.new_job_id(),
         upload_id=upload.id,
+        owner_id=owner_id,
         status=JobStatus.QUEUED.value,
         params=params.model_dump(mode="json"),
         queue=queue.value,
@@ -201,10 +211,11 @@ async def _repeat(
     params: JobParams,
     donor: Job,
     donor_upload: Upload,
+    owner_id: int | None,
 ) -> Job:
     """An instant repeat: the rows only; the original, result and preview are
     the donor's stored objects (the bytes are the same, by the key)."""
-    upload = _upload_row(received, info, donor_upload.storage_key)
+    upload = _upload_row(received, info, donor_upload.storage_key, owner_id)
     job = repeats.repeated(
         donor, upload, state_machine.new_job_id(), key, params.model_dump(mode="json")
     )
@@ -220,7 +231,7 @@ async def _repeat(
 
 async def take_upload(
     context: AppContext,
-    client: str,
+    caller: Caller,
     content_type: str | None,
     content_length: str | None,
     body: AsyncIterator[bytes],
@@ -230,11 +241,12 @@ async def take_upload(
     """Everything an upload goes through, for the API and the no-JavaScript
     form alike: maintenance, rate limit, streaming receive with the size limit,
     form, image checks, then store + rows + enqueue. `fields_seen` receives the
-    form's text fields as soon as they are read (a page shows them again)."""
+    form's text fields as soon as they are read (a page shows them again).
+    The job is the caller's account's, and meets its limits (accounts.limits)."""
     live = await context.live.get()
     if live.maintenance_mode:
         raise unavailable(live.maintenance_message)
-    await context.limiter.hit("uploads", client, live.rate_limit_per_minute)
+    await check_rate(context, caller, live)
     received = await receive_upload(
         content_type,
         content_length,
@@ -250,6 +262,7 @@ async def take_upload(
             context.settings, email=form.email, callback_url=form.callback_url
         )
         info = await inspect(received, live)
-        return await accept(context, received, form, info)
+        await check_room(context, caller, live)
+        return await accept(context, received, form, info, caller.user_id)
     finally:
         received.discard()

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from upscaler.accounts.caller import Caller, CallerDep
 from upscaler.batches.endpoints import to_out
 from upscaler.batches.status import load_state
 from upscaler.context import AppContext
@@ -206,7 +207,9 @@ class _Body:
 
 
 @router.post("/upload", response_model=None)
-async def upload_without_javascript(request: Request, context: ContextDep) -> Response:
+async def upload_without_javascript(
+    request: Request, context: ContextDep, caller: CallerDep
+) -> Response:
     """The upload form posted by a browser without JavaScript: the same checks
     and the same service as POST /api/v1/uploads, answered with a redirect to
     the job page or the form again with the error beside the right control."""
@@ -217,7 +220,7 @@ async def upload_without_javascript(request: Request, context: ContextDep) -> Re
     try:
         job, _estimate = await service.take_upload(
             context,
-            request.client.host if request.client else "unknown",
+            caller,
             request.headers.get("content-type"),
             request.headers.get("content-length"),
             body.chunks(),
@@ -229,10 +232,12 @@ async def upload_without_javascript(request: Request, context: ContextDep) -> Re
     return RedirectResponse(f"/jobs/{job.job_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
-async def _public_job(request: Request, context: AppContext, job_id: str) -> JobOut | None:
+async def _public_job(
+    request: Request, context: AppContext, job_id: str, caller: Caller
+) -> JobOut | None:
     async with context.sessions() as session:
         try:
-            job, upload = await load_job(session, job_id)
+            job, upload = await load_job(session, job_id, caller)
         except APIError:
             return None
         return await to_public(context, request, session, job, upload)
@@ -249,10 +254,12 @@ def _job_not_found(request: Request) -> HTMLResponse:
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
-async def batch_page(batch_id: str, request: Request, context: ContextDep) -> HTMLResponse:
+async def batch_page(
+    batch_id: str, request: Request, context: ContextDep, caller: CallerDep
+) -> HTMLResponse:
     async with context.sessions() as session:
         try:
-            state = await load_state(session, batch_id)
+            state = await load_state(session, batch_id, caller)
         except APIError:
             return error_page(
                 request,
@@ -269,8 +276,10 @@ async def batch_page(batch_id: str, request: Request, context: ContextDep) -> HT
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-async def job_page(job_id: str, request: Request, context: ContextDep) -> HTMLResponse:
-    job = await _public_job(request, context, job_id)
+async def job_page(
+    job_id: str, request: Request, context: ContextDep, caller: CallerDep
+) -> HTMLResponse:
+    job = await _public_job(request, context, job_id, caller)
     if job is None:
         return _job_not_found(request)
     return _page(
@@ -281,14 +290,16 @@ async def job_page(job_id: str, request: Request, context: ContextDep) -> HTMLRe
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=None)
-async def cancel_without_javascript(job_id: str, request: Request, context: ContextDep) -> Response:
+async def cancel_without_javascript(
+    job_id: str, request: Request, context: ContextDep, caller: CallerDep
+) -> Response:
     """The job page's cancel button without JavaScript (with it, the page calls
     POST /api/v1/jobs/{id}/cancel)."""
     if not is_same_origin(request, context.settings.public_base_url):
         return _cross_origin(request)
     async with context.sessions() as session:
         try:
-            await cancel_job(job_id, request, context, session)
+            await cancel_job(job_id, request, context, session, caller)
         except APIError as error:
             if error.status == 404:
                 return _job_not_found(request)

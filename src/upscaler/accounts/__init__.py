@@ -1,0 +1,1 @@
+"""Accounts on the public API: API keys, who is calling, and their limits."""

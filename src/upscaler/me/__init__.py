@@ -1,0 +1,1 @@
+"""/api/v1/me and /me: what a signed-in person has: keys, usage, jobs."""

@@ -1,0 +1,145 @@
+"""/api/v1/me: an account's API keys, usage and jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from upscaler.accounts import keys
+from upscaler.accounts.caller import Caller, CallerDep
+from upscaler.accounts.limits import daily_quota, jobs_since, start_of_day
+from upscaler.audit.service import add
+from upscaler.auth.deps import UserPrincipal
+from upscaler.db.tables import ApiKey, Job, Upload
+from upscaler.db.types import utcnow
+from upscaler.deps import ContextDep, SessionDep
+from upscaler.downloads.request_links import base_url
+from upscaler.errors import APIError
+from upscaler.me.schemas import ApiKeyCreated, ApiKeyOut, MyJob, NewApiKey, UsageOut
+from upscaler.openapi import documented_error as error
+
+router = APIRouter(prefix="/api/v1/me", tags=["account"])
+
+SIGNED_IN: dict[int | str, dict[str, Any]] = {
+    401: error("Not signed in (a login token or the session; an API key for usage and jobs)")
+}
+
+
+def key_out(row: ApiKey) -> ApiKeyOut:
+    assert row.id is not None
+    return ApiKeyOut(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+@router.post("/api-keys", status_code=status.HTTP_201_CREATED, responses=SIGNED_IN)
+async def create_api_key(
+    body: NewApiKey, principal: UserPrincipal, session: SessionDep
+) -> ApiKeyCreated:
+    """A new key for the public job API. The answer is the only time the key
+    is shown: keep it (the service stores only its hash)."""
+    row, key = await keys.create_key(session, principal.user, body.name)
+    add(session, principal.actor, "api_key.create", entity_type="api_key", entity_id=str(row.id),
+        details={"name": row.name, "prefix": row.prefix})  # fmt: skip
+    await session.commit()
+    return ApiKeyCreated(**key_out(row).model_dump(), key=key)
+
+
+@router.get("/api-keys", responses=SIGNED_IN)
+async def list_api_keys(principal: UserPrincipal, session: SessionDep) -> list[ApiKeyOut]:
+    """My keys, revoked ones too (never the keys themselves)."""
+    return [key_out(row) for row in await keys.list_keys(session, principal.user_id)]
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**SIGNED_IN, 404: error("No such key of mine")},
+)
+async def revoke_api_key(key_id: int, principal: UserPrincipal, session: SessionDep) -> Response:
+    """Revoke a key: the next request with it is refused (401)."""
+    row = await keys.revoke_key(session, key_id, owner_id=principal.user_id)
+    add(session, principal.actor, "api_key.revoke", entity_type="api_key", entity_id=str(row.id),
+        details={"name": row.name, "prefix": row.prefix})  # fmt: skip
+    await session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _account(caller: Caller) -> int:
+    if caller.user_id is None:
+        raise APIError(
+            401,
+            "not_authenticated",
+            "send an API key (Authorization: Bearer upk_…) or sign in",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return caller.user_id
+
+
+@router.get("/usage", responses=SIGNED_IN)
+async def my_usage(caller: CallerDep, context: ContextDep, session: SessionDep) -> UsageOut:
+    """Jobs today against the plan's daily quota, and this month's jobs and
+    input megapixels."""
+    owner = _account(caller)
+    assert caller.user is not None
+    now = utcnow()
+    month = start_of_day(now).replace(day=1)
+    totals = (
+        await session.exec(
+            select(
+                func.count(),
+                func.coalesce(func.sum(Upload.width * Upload.height * Upload.frames), 0),
+            )
+            .select_from(Job)
+            .join(Upload, col(Upload.id) == col(Job.upload_id))
+            .where(col(Job.owner_id) == owner, col(Job.created_at) >= month)
+        )
+    ).one()
+    return UsageOut(
+        plan=caller.user.plan,
+        jobs_today=await jobs_since(session, owner, start_of_day(now)),
+        daily_quota=daily_quota(caller, await context.live.get()),
+        resets_at=start_of_day(now) + timedelta(days=1),
+        jobs_this_month=int(totals[0]),
+        input_megapixels_this_month=round(int(totals[1]) / 1e6, 3),
+    )
+
+
+@router.get("/jobs", responses=SIGNED_IN)
+async def my_jobs(
+    request: Request, caller: CallerDep, context: ContextDep, session: SessionDep, limit: int = 50
+) -> list[MyJob]:
+    """My newest jobs (at most `limit`, up to 200)."""
+    owner = _account(caller)
+    base = base_url(context, request)
+    rows = (
+        await session.exec(
+            select(Job, Upload)
+            .join(Upload, col(Upload.id) == col(Job.upload_id))
+            .where(col(Job.owner_id) == owner)
+            .order_by(col(Job.created_at).desc())
+            .limit(max(1, min(limit, 200)))
+        )
+    ).all()
+    return [
+        MyJob(
+            job_id=job.job_id,
+            status=job.status,
+            created_at=job.created_at,
+            filename=upload.batch_path or upload.original_filename,
+            model=job.model,
+            batch_id=job.batch_id,
+            status_url=f"{base}/api/v1/jobs/{job.job_id}",
+            page_url=f"{base}/jobs/{job.job_id}",
+        )
+        for job, upload in rows
+    ]
