@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,9 +32,11 @@ from tests.helpers import (
     RedisServer,
     embedded_server,
     flush_redis_namespace,
+    free_port,
     fresh_postgres_database,
     make_settings,
 )
+from tests.notifications.support import Mailbox, SMTPServer, smtp_authenticator
 from upscaler.db.engine import make_engine, make_sessionmaker
 from upscaler.db.migrate import upgrade_to_head
 
@@ -77,6 +80,28 @@ def every_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     assert sorted(report.installed) == sorted(EVERY_MODEL), report
     return directory
+
+
+# -- mail ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[SMTPServer]:
+    """aiosmtpd on loopback, requiring a login (plain text: no TLS in the
+    test): the notifications' and the accounts' mail go through it."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=smtp_authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    yield SMTPServer(mailbox, port)
+    controller.stop()
 
 
 # -- databases ---------------------------------------------------------------

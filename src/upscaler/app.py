@@ -35,6 +35,7 @@ from upscaler.jobs.endpoints import result_router as job_result_router
 from upscaler.jobs.endpoints import router as jobs_router
 from upscaler.jobs.retention import RetentionSweeper
 from upscaler.jobs.sweeper import Sweeper
+from upscaler.me.account_endpoints import router as account_router
 from upscaler.me.endpoints import router as me_router
 from upscaler.metrics.endpoint import router as metrics_router
 from upscaler.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
@@ -44,6 +45,7 @@ from upscaler.previews.expiry import purge_expired_previews
 from upscaler.resources import STATIC_DIR, VENDOR_DIR, checkout_root
 from upscaler.telemetry import HttpMetricsMiddleware
 from upscaler.uploads.endpoints import router as uploads_router
+from upscaler.web.account_pages import router as account_pages_router
 from upscaler.web.pages import router as pages_router
 from upscaler.web.service_info import router as service_info_router
 
@@ -146,6 +148,7 @@ def create_app(
         previews_router,
         batches_router,
         me_router,
+        account_router,
         jobs_router,
         downloads_router,
         job_result_router,
@@ -153,6 +156,7 @@ def create_app(
         service_info_router,
         metrics_router,
         pages_router,
+        account_pages_router,
         *admin_routes.routers,
     ):
         app.include_router(router)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -50,6 +50,9 @@ class RuntimeSettings(BaseModel):
     free_daily_jobs: int = Field(default=100, ge=0, le=10_000_000)
     pro_daily_jobs: int = Field(default=0, ge=0, le=10_000_000)
     max_queued_jobs: int = Field(default=10_000, ge=0, le=10_000_000)
+    # Who may make an account on /register: anyone (open) or nobody (off);
+    # admins make accounts either way.
+    registration: Literal["open", "off"] = "off"
 
     @field_validator("allowed_mimes")
     @classmethod

@@ -10,16 +10,13 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.helpers import LiveServer, free_port
+from tests.helpers import LiveServer
 from tests.notifications.support import (
-    Mailbox,
     Receiver,
     SMTPServer,
     notify_embedded,
     receiver_handler,
-    smtp_authenticator,
 )
 
 
@@ -33,24 +30,6 @@ def receiver() -> Iterator[Receiver]:
     yield ref[0]
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SMTPServer]:
-    """aiosmtpd on loopback, requiring a login (plain text: no TLS in the test)."""
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(
-        mailbox,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=smtp_authenticator,
-        auth_required=True,
-        auth_require_tls=False,
-    )
-    controller.start()
-    yield SMTPServer(mailbox, port)
-    controller.stop()
 
 
 @pytest.fixture(scope="module")

@@ -97,6 +97,13 @@ async def authenticate(
         raise APIError(401, "invalid_credentials", INVALID_CREDENTIALS)
     assert user is not None
     await throttle.succeeded(username)
+    if user.self_registered and user.email_verified_at is None:
+        # The right password: saying why cannot help a guesser.
+        raise APIError(
+            403,
+            "email_not_verified",
+            "confirm your e-mail address first: follow the link in the message we sent",
+        )
     return user
 
 

@@ -51,6 +51,10 @@ class User(SQLModel, table=True):
     expires_at: datetime | None = _timestamp(nullable=True)
     # The plan whose quotas apply (upscaler.accounts.limits): free | pro.
     plan: str = Field(default="free", max_length=16, sa_column_kwargs={"server_default": "free"})
+    # Accounts people made themselves (upscaler.accounts.registration) sign in
+    # only once their address is verified; accounts an admin made need not.
+    self_registered: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    email_verified_at: datetime | None = _timestamp(nullable=True)
 
 
 class ApiKey(SQLModel, table=True):

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import func
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.accounts import keys
 from upscaler.accounts.caller import Caller, CallerDep
@@ -19,6 +20,7 @@ from upscaler.db.types import utcnow
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.downloads.request_links import base_url
 from upscaler.errors import APIError
+from upscaler.live_settings import RuntimeSettings
 from upscaler.me.schemas import ApiKeyCreated, ApiKeyOut, MyJob, NewApiKey, UsageOut
 from upscaler.openapi import documented_error as error
 
@@ -85,20 +87,16 @@ def _account(caller: Caller) -> int:
     return caller.user_id
 
 
-@router.get("/usage", responses=SIGNED_IN)
-async def my_usage(caller: CallerDep, context: ContextDep, session: SessionDep) -> UsageOut:
-    """Jobs today against the plan's daily quota, and this month's jobs and
-    input megapixels."""
+async def usage_of(session: AsyncSession, caller: Caller, live: RuntimeSettings) -> UsageOut:
+    """Jobs today against the plan's quota; this month's jobs and input megapixels."""
     owner = _account(caller)
     assert caller.user is not None
     now = utcnow()
     month = start_of_day(now).replace(day=1)
+    pixels = func.coalesce(func.sum(Upload.width * Upload.height * Upload.frames), 0)
     totals = (
         await session.exec(
-            select(
-                func.count(),
-                func.coalesce(func.sum(Upload.width * Upload.height * Upload.frames), 0),
-            )
+            select(func.count(), pixels)
             .select_from(Job)
             .join(Upload, col(Upload.id) == col(Job.upload_id))
             .where(col(Job.owner_id) == owner, col(Job.created_at) >= month)
@@ -107,11 +105,18 @@ async def my_usage(caller: CallerDep, context: ContextDep, session: SessionDep) 
     return UsageOut(
         plan=caller.user.plan,
         jobs_today=await jobs_since(session, owner, start_of_day(now)),
-        daily_quota=daily_quota(caller, await context.live.get()),
+        daily_quota=daily_quota(caller, live),
         resets_at=start_of_day(now) + timedelta(days=1),
         jobs_this_month=int(totals[0]),
         input_megapixels_this_month=round(int(totals[1]) / 1e6, 3),
     )
+
+
+@router.get("/usage", responses=SIGNED_IN)
+async def my_usage(caller: CallerDep, context: ContextDep, session: SessionDep) -> UsageOut:
+    """Jobs today against the plan's daily quota, and this month's jobs and
+    input megapixels."""
+    return await usage_of(session, caller, await context.live.get())
 
 
 @router.get("/jobs", responses=SIGNED_IN)

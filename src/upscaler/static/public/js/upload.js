@@ -486,8 +486,13 @@ function setUp(formElement) {
       fileInput.focus();
       return;
     }
-    if (status === 429) {
+    if (status === 429 && error.code === 'rate_limited') {
       startRetryCountdown(Number(retryAfter) || 60);
+      return;
+    }
+    if (status === 429) {
+      // The account's daily quota or the full queue: the server says which.
+      showFormError(message);
       return;
     }
     if (status === 503) {
