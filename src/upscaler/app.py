@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from upscaler import logbuffer
+from upscaler.accounts.captcha import provider_of
 from upscaler.admin import routes as admin_routes
 from upscaler.batches.endpoints import router as batches_router
 from upscaler.config import Settings
@@ -139,6 +140,7 @@ def create_app(
         SecurityHeadersMiddleware,
         production=settings.env == "production",
         image_origins=presigned_image_origins(settings),
+        captcha_origins=provider.origins if (provider := provider_of(settings)) else (),
     )
     # Added last, so outermost: every response is counted and carries its id.
     app.add_middleware(HttpMetricsMiddleware)

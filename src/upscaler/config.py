@@ -141,6 +141,13 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None
     smtp_starttls: bool = True
     mail_from: str = "ImageUpscalerPro <noreply@localhost>"
+    # A CAPTCHA for anonymous uploads (upscaler.accounts.captcha): the
+    # provider, its site key (shown in the page) and secret (for the server-side
+    # check); captcha_verify_url replaces the provider's verification address.
+    captcha_provider: Literal["none", "turnstile", "hcaptcha", "recaptcha"] = "none"
+    captcha_site_key: str | None = None
+    captcha_secret: SecretStr | None = None
+    captcha_verify_url: str | None = None
 
     @field_validator(
         "redis_url",
@@ -153,6 +160,9 @@ class Settings(BaseSettings):
         "smtp_url",
         "log_format",
         "metrics_token",
+        "captcha_site_key",
+        "captcha_secret",
+        "captcha_verify_url",
         mode="before",
     )
     @classmethod
@@ -181,6 +191,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "UPSCALER_SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…"
                 )
+        if self.captcha_provider != "none" and not (self.captcha_site_key and self.captcha_secret):
+            raise ValueError(
+                "UPSCALER_CAPTCHA_PROVIDER needs UPSCALER_CAPTCHA_SITE_KEY "
+                "and UPSCALER_CAPTCHA_SECRET"
+            )
         if self.storage_backend == "s3" and not self.s3_bucket:
             raise ValueError("UPSCALER_S3_BUCKET is required when UPSCALER_STORAGE_BACKEND=s3")
         if self.env == "production":

@@ -27,21 +27,36 @@ DOCS_CSP = (
 )
 
 
+def strict_csp(image_origins: tuple[str, ...], captcha_origins: tuple[str, ...]) -> str:
+    """The pages' policy, opened only for the bucket's images (presigned
+    downloads) and the CAPTCHA provider's script, frames and calls."""
+    csp = STRICT_CSP
+    if image_origins:
+        extra = " ".join(image_origins)
+        csp = csp.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {extra}")
+    if captcha_origins:
+        extra = " ".join(captcha_origins)
+        csp = csp.replace("script-src 'self'", f"script-src 'self' {extra}")
+        csp = csp.replace("connect-src 'self'", f"connect-src 'self' {extra}")
+        csp += f"; frame-src {extra}"
+    return csp
+
+
 class SecurityHeadersMiddleware:
     """image_origins: where else pages may load images from (the bucket, when
     downloads are presigned S3 URLs)."""
 
     def __init__(
-        self, app: ASGIApp, *, production: bool, image_origins: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        *,
+        production: bool,
+        image_origins: tuple[str, ...] = (),
+        captcha_origins: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.production = production
-        extra = " ".join(image_origins)
-        self.strict_csp = (
-            STRICT_CSP.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {extra}")
-            if extra
-            else STRICT_CSP
-        )
+        self.strict_csp = strict_csp(image_origins, captcha_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from upscaler.accounts import captcha
 from upscaler.accounts.caller import Caller
 from upscaler.accounts.limits import check_rate, check_room
 from upscaler.batches.intake import BatchLimits, Candidate, Intake, Rejection, bmp_to_png, collect
@@ -259,6 +260,9 @@ async def take_batch(
         spool_dir=spool,
     )
     try:
+        token = captcha.pop_token(parts.fields)
+        if caller.user is None:
+            await captcha.verify(context.settings, token, caller.ip)
         form = parse_form(parts.fields)
         if not parts.repeated:
             raise APIError(

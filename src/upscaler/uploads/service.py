@@ -8,6 +8,7 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import PurePath
 
+from upscaler.accounts import captcha
 from upscaler.accounts.caller import Caller
 from upscaler.accounts.limits import check_rate, check_room
 from upscaler.catalog.service import face_refinement_available
@@ -254,9 +255,12 @@ async def take_upload(
         limit=live.max_upload_size_bytes,
         spool_dir=context.settings.data_dir / "spool",
     )
+    token = captcha.pop_token(received.fields)
     if fields_seen is not None:
         fields_seen.update(received.fields)
     try:
+        if caller.user is None:
+            await captcha.verify(context.settings, token, caller.ip)
         form = UploadForm.parse(received.fields)
         await check_notification_targets(
             context.settings, email=form.email, callback_url=form.callback_url

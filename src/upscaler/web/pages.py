@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from upscaler.accounts.caller import Caller, CallerDep
+from upscaler.accounts.captcha import provider_of
 from upscaler.batches.endpoints import to_out
 from upscaler.batches.status import load_state
 from upscaler.context import AppContext
@@ -43,7 +44,17 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 #: Form controls an error can be shown next to; anything else goes to the summary.
-FORM_FIELDS = ("file", "factor", "preset", "denoise", "refine_faces", "output_format", "quality")
+FORM_FIELDS = (
+    "file",
+    "factor",
+    "preset",
+    "denoise",
+    "refine_faces",
+    "model",
+    "output_format",
+    "quality",
+    "captcha_token",
+)
 DEFAULT_VALUES = {
     "factor": "4x",
     "preset": "standard",
@@ -151,6 +162,8 @@ async def _landing(
             "error_title": title,
             "field_errors": field_errors,
             "summary": summary,
+            "captcha": provider_of(context.settings),
+            "captcha_site_key": context.settings.captcha_site_key,
         },
         status_code=error.status if error is not None else 200,
         headers=headers,

@@ -9,7 +9,7 @@ import {
   LABEL_BY_MIME, MIME_BY_KIND, describeOther, kindFromName, sniffKind, tiffDimensions,
 } from './sniff.js';
 
-const FIELDS = ['file', 'factor', 'preset', 'denoise', 'refine_faces', 'model', 'output_format', 'quality'];
+const FIELDS = ['file', 'factor', 'preset', 'denoise', 'refine_faces', 'model', 'output_format', 'quality', 'captcha_token'];
 const FILE_STATUSES = [413, 415, 422];
 
 const form = document.getElementById('upload-form');
