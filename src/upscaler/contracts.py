@@ -177,6 +177,8 @@ class JobParams(BaseModel):
     #: Set when the person asked for a size rather than (only) a factor; then
     #: `factor` is the model pass chosen for it.
     target: TargetSize | None = None
+    #: The free tier's mark on the result (decided at upload from the caller's plan).
+    watermark: bool = False
 
 
 #: "state": the status changed (subscribers re-read the job); "progress": a tile finished.

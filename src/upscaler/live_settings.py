@@ -53,6 +53,9 @@ class RuntimeSettings(BaseModel):
     # Who may make an account on /register: anyone (open) or nobody (off);
     # admins make accounts either way.
     registration: Literal["open", "off"] = "off"
+    # A small mark on the results of the free tier (anonymous callers and the
+    # free plan); never on admins' or the pro plan's.
+    watermark_free_tier: bool = False
 
     @field_validator("allowed_mimes")
     @classmethod

@@ -97,9 +97,27 @@ def finish(schema: dict[str, Any]) -> None:
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             _fix_errors(operation)
+            _optional_key(operation)
     if _FASTAPI_VALIDATION_REF not in str(schema.get("paths")):
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
+
+
+OPTIONAL_KEY_NOTE = (
+    "Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a "
+    "login token: the account's jobs are seen by it and admins only, and its limits apply."
+)
+
+
+def _optional_key(operation: dict[str, Any]) -> None:
+    """The public job API takes an API key but does not require one. OpenAPI
+    lists a security requirement as required, and a generated client would
+    then refuse to call without credentials: the note says it instead."""
+    security = operation.get("security") or []
+    if any("apiKey" in requirement for requirement in security):
+        del operation["security"]
+        description = operation.get("description", "")
+        operation["description"] = f"{description}\n\n{OPTIONAL_KEY_NOTE}".strip()
 
 
 def _fix_errors(operation: dict[str, Any]) -> None:

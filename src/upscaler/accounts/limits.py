@@ -55,6 +55,13 @@ async def queued_jobs(session: AsyncSession) -> int:
     return int((await session.exec(statement)).one())
 
 
+def wants_watermark(caller: Caller, live: RuntimeSettings) -> bool:
+    """The free tier's results carry the mark when the setting says so."""
+    if not live.watermark_free_tier or caller.is_admin:
+        return False
+    return caller.user is None or caller.user.plan != "pro"
+
+
 async def check_rate(context: AppContext, caller: Caller, live: RuntimeSettings) -> None:
     """Per-minute rates: counted per request, before the body is read."""
     if caller.user is None:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from upscaler.accounts import captcha
 from upscaler.accounts.caller import Caller
-from upscaler.accounts.limits import check_rate, check_room
+from upscaler.accounts.limits import check_rate, check_room, wants_watermark
 from upscaler.batches.intake import BatchLimits, Candidate, Intake, Rejection, bmp_to_png, collect
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus, Queue
@@ -90,7 +90,11 @@ def parse_form(fields: dict[str, str]) -> UploadForm:
 
 
 async def _check(
-    context: AppContext, candidate: Candidate, form: UploadForm, live: RuntimeSettings
+    context: AppContext,
+    candidate: Candidate,
+    form: UploadForm,
+    live: RuntimeSettings,
+    watermark: bool,
 ) -> Planned | Rejection:
     """One image through the upload's checks; a refusal becomes a Rejection."""
     try:
@@ -102,7 +106,8 @@ async def _check(
             max_pixels=live.max_input_pixels,
         )
         check_animation_output(form, info)
-        params = form.job_params(*sized_plan(form, info)).model_dump(mode="json")
+        plan = sized_plan(form, info)
+        params = form.job_params(*plan, watermark=watermark).model_dump(mode="json")
         async with context.sessions() as session:
             placement = await place_upload(
                 session, form.preset, info.pixels, live.job_timeout_seconds, form.model
@@ -184,7 +189,7 @@ async def accept(
     rejected = list(intake.rejected)
     planned: list[Planned] = []
     for candidate in intake.candidates:
-        outcome = await _check(context, candidate, form, live)
+        outcome = await _check(context, candidate, form, live, wants_watermark(caller, live))
         if isinstance(outcome, Rejection):
             rejected.append(outcome)
         else:

@@ -135,7 +135,11 @@ class UploadForm(BaseModel):
         return form
 
     def job_params(
-        self, factor: Factor | None = None, target: TargetSize | None = None
+        self,
+        factor: Factor | None = None,
+        target: TargetSize | None = None,
+        *,
+        watermark: bool = False,
     ) -> JobParams:
         """The job's parameters; with a target size, the factor chosen for it."""
         size_fields = {"factor", "target_width", "target_height", "fit", "print_size", "dpi"}
@@ -143,7 +147,7 @@ class UploadForm(BaseModel):
         assert chosen is not None  # the form has a factor or a size, and a size plans one
         # The model is the job's own column (its placement), not a parameter.
         fields = self.model_dump(exclude=size_fields | {"model"})
-        return JobParams(**fields, factor=chosen, target=target)
+        return JobParams(**fields, factor=chosen, target=target, watermark=watermark)
 
 
 class UploadAccepted(BaseModel):

@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from upscaler.accounts import captcha
 from upscaler.accounts.caller import Caller
-from upscaler.accounts.limits import check_rate, check_room
+from upscaler.accounts.limits import check_rate, check_room, wants_watermark
 from upscaler.catalog.service import face_refinement_available
 from upscaler.context import AppContext
 from upscaler.contracts import Factor, JobParams, JobStatus, OutputFormat, TargetSize
@@ -115,11 +115,13 @@ async def accept(
     form: UploadForm,
     info: ImageInfo,
     owner_id: int | None = None,
+    *,
+    watermark: bool = False,
 ) -> tuple[Job, int]:
     """Returns the queued job and its time estimate; `owner_id`: the account's."""
     assert received.path is not None
     check_animation_output(form, info)
-    params = form.job_params(*sized_plan(form, info))
+    params = form.job_params(*sized_plan(form, info), watermark=watermark)
     live = await context.live.get()
     limit = live.job_timeout_seconds
     async with context.sessions() as session:
@@ -267,6 +269,13 @@ async def take_upload(
         )
         info = await inspect(received, live)
         await check_room(context, caller, live)
-        return await accept(context, received, form, info, caller.user_id)
+        return await accept(
+            context,
+            received,
+            form,
+            info,
+            caller.user_id,
+            watermark=wants_watermark(caller, live),
+        )
     finally:
         received.discard()

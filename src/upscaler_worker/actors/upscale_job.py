@@ -104,6 +104,7 @@ def engine_options(ctx: WorkerContext, params: JobParams, choice: ModelChoice) -
         denoise=params.denoise.value if choice.denoise_path == "classical" else "none",
         tile_size=settings.tile_size or None,
         tile_memory_bytes=settings.tile_memory_mb * 1024 * 1024,
+        watermark=params.watermark,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from upscaler_worker.inference import animation, metadata
+from upscaler_worker.inference import animation, metadata, watermark
 from upscaler_worker.inference.denoise import classical_denoise
 from upscaler_worker.inference.encode import encode_image, resolve_format, write_thumbnail
 from upscaler_worker.inference.engine import ProgressCallback
@@ -123,6 +123,8 @@ def _upscale_still(
     color, alpha = upscaled.color, upscaled.alpha
     if options.resize_to is not None:
         color, alpha = fit_to(color, alpha, options.resize_to, options.crop_to)
+    if options.watermark:
+        color = watermark.stamp(color)
     out_height, out_width = color.shape[:2]
 
     fmt = resolve_format(str(options.output_format), decoded.format)
@@ -242,6 +244,8 @@ def _upscale_animation(
         color, alpha = upscaled.color, upscaled.alpha
         if options.resize_to is not None:
             color, alpha = fit_to(color, alpha, options.resize_to, options.crop_to)
+        if options.watermark:
+            color = watermark.stamp(color)
         done[key] = animation.Frame(color, alpha, frame.duration_ms, frame.disposal)
         results.append(done[key])
     inference_seconds = time.monotonic() - inference_started

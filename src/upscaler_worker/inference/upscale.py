@@ -65,6 +65,8 @@ class UpscaleOptions:
     to_srgb: bool = False
     thumbnail_side: int = 512
     max_input_pixels: int | None = None
+    #: The free tier's mark in the result's corner (upscaler_worker.inference.watermark).
+    watermark: bool = False
 
     def __post_init__(self) -> None:
         if int(self.outscale) not in (2, 4):
