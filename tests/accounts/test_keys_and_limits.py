@@ -83,6 +83,12 @@ def test_a_keys_jobs_are_its_accounts_alone(client: httpx.Client) -> None:
     usage = client.get("/api/v1/me/usage", headers=bearer(key)).json()
     assert usage["jobs_today"] == 1 and usage["jobs_this_month"] == 1
     assert usage["input_megapixels_this_month"] == pytest.approx(179 * 179 / 1e6, abs=1e-3)
+    exported = client.get("/api/v1/me/usage.csv", headers=bearer(key))
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text.lstrip("\ufeff").strip().splitlines()  # a BOM, for spreadsheets
+    assert lines[0].startswith("job_id,") and len(lines) == 2 and lines[1].startswith(job_id)
+    assert client.get("/api/v1/me/usage.csv").status_code == 401
     # Anonymous jobs keep today's rule: the id is enough.
     anonymous = post(client).json()["job_id"]
     assert client.get(f"/api/v1/jobs/{anonymous}", headers=bearer(other_key)).status_code == 200

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from upscaler.accounts import keys
 from upscaler.accounts.caller import Caller, CallerDep
 from upscaler.accounts.limits import daily_quota, jobs_since, start_of_day
+from upscaler.audit.csvexport import csv_download
 from upscaler.audit.service import add
 from upscaler.auth.deps import UserPrincipal
 from upscaler.db.tables import ApiKey, Job, Upload
@@ -20,6 +23,7 @@ from upscaler.db.types import utcnow
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.downloads.request_links import base_url
 from upscaler.errors import APIError
+from upscaler.jobs.query import USAGE_HEADER, JobFilter, iterate_jobs, usage_row
 from upscaler.live_settings import RuntimeSettings
 from upscaler.me.schemas import ApiKeyCreated, ApiKeyOut, MyJob, NewApiKey, UsageOut
 from upscaler.openapi import documented_error as error
@@ -148,3 +152,25 @@ async def my_jobs(
         )
         for job, upload in rows
     ]
+
+
+@router.get(
+    "/usage.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "My usage"}, **SIGNED_IN},
+)
+async def my_usage_csv(
+    caller: CallerDep, context: ContextDep, since: datetime | None = None
+) -> StreamingResponse:
+    """Every job of mine (since `since`, default the start of this month) as
+    CSV: the same columns as the admin's usage report."""
+    _account(caller)
+    assert caller.user is not None
+    start = since or start_of_day(utcnow()).replace(day=1)
+    where = JobFilter(owner=caller.user.username, since=start)
+
+    async def rows(reader: AsyncSession) -> AsyncIterator[list[Any]]:
+        async for row in iterate_jobs(reader, where):
+            yield usage_row(row)
+
+    return csv_download(context.sessions, USAGE_HEADER, rows, "my-usage")
