@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from upscaler.admin import schemas
 from upscaler.audit.queries import AuditEntry
 from upscaler.contracts import JobStatus
-from upscaler.db.tables import AuthSession, Job, Model, User, Worker
+from upscaler.db.tables import ApiKey, AuthSession, Job, Model, User, Worker
 from upscaler.db.types import utcnow
 from upscaler.health.endpoints import WORKER_STALE_AFTER
 from upscaler.jobs.query import JobDetail, JobRow
@@ -163,6 +163,7 @@ def user_out(user: User, live_sessions: int = 0) -> schemas.UserOut:
         username=user.username,
         email=user.email,
         role=user.role,
+        plan=user.plan,
         is_active=user.is_active,
         force_password_reset=user.force_password_reset,
         created_at=user.created_at,
@@ -182,4 +183,16 @@ def session_out(row: AuthSession) -> schemas.SessionOut:
         expires_at=row.expires_at,
         ip_address=row.ip_address,
         user_agent=row.user_agent,
+    )
+
+
+def api_key_out(row: ApiKey) -> schemas.UserApiKeyOut:
+    assert row.id is not None
+    return schemas.UserApiKeyOut(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
     )

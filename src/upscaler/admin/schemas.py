@@ -267,6 +267,12 @@ class SettingsChanges(BaseModel):
     maintenance_message: str | None = None
     queue_paused: bool | None = None
     instant_repeats: bool | None = None
+    account_rate_limit_per_minute: int | None = None
+    free_daily_jobs: int | None = None
+    pro_daily_jobs: int | None = None
+    max_queued_jobs: int | None = None
+    registration: Literal["open", "off"] | None = None
+    watermark_free_tier: bool | None = None
 
 
 class SettingsOut(BaseModel):
@@ -297,6 +303,7 @@ class UserOut(BaseModel):
     username: str
     email: str | None
     role: str
+    plan: str = Field(description="free or pro: whose daily quota applies")
     is_active: bool
     force_password_reset: bool
     created_at: datetime
@@ -315,6 +322,7 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["admin", "user"] | None = None
+    plan: Literal["free", "pro"] | None = None
     is_active: bool | None = None
     email: str | None = Field(default=None, max_length=254)
 
@@ -336,6 +344,25 @@ class PasswordResetOut(BaseModel):
 
 class SessionsEnded(BaseModel):
     sessions_ended: int
+
+
+class UserUsageOut(BaseModel):
+    plan: str
+    jobs_today: int = Field(description="jobs made since 00:00 UTC")
+    daily_quota: int = Field(description="the plan's jobs per UTC day; 0: none (admins: none)")
+    resets_at: datetime
+    jobs_this_month: int = Field(description="jobs made since the 1st, 00:00 UTC")
+
+
+class UserApiKeyOut(BaseModel):
+    """One of a user's API keys (never the key or its hash)."""
+
+    id: int
+    name: str
+    prefix: str = Field(description="the key's first characters")
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
 
 
 class SessionOut(BaseModel):

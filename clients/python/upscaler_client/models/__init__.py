@@ -1,5 +1,6 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .accepted import Accepted
 from .admin_job import AdminJob
 from .admin_job_detail import AdminJobDetail
 from .admin_job_detail_engine import AdminJobDetailEngine
@@ -9,6 +10,8 @@ from .admin_register_model_body import AdminRegisterModelBody
 from .admin_register_model_body_expected_scale import AdminRegisterModelBodyExpectedScale
 from .admin_register_ncnn_model_body import AdminRegisterNcnnModelBody
 from .admin_register_ncnn_model_body_expected_scale import AdminRegisterNcnnModelBodyExpectedScale
+from .api_key_created import ApiKeyCreated
+from .api_key_out import ApiKeyOut
 from .artifacts_deleted import ArtifactsDeleted
 from .audit_entry_out import AuditEntryOut
 from .audit_entry_out_details import AuditEntryOutDetails
@@ -53,6 +56,8 @@ from .model_out import ModelOut
 from .model_out_details import ModelOutDetails
 from .model_preview import ModelPreview
 from .model_update_request import ModelUpdateRequest
+from .my_job import MyJob
+from .new_api_key import NewApiKey
 from .notification_out import NotificationOut
 from .original_info import OriginalInfo
 from .output_format import OutputFormat
@@ -64,12 +69,16 @@ from .preset import Preset
 from .preview import Preview
 from .preview_status import PreviewStatus
 from .queue_info import QueueInfo
+from .register_request import RegisterRequest
+from .registered import Registered
 from .rejected_entry import RejectedEntry
 from .requeue_out import RequeueOut
 from .requeue_out_params import RequeueOutParams
 from .requeue_request import RequeueRequest
 from .requeued_pair import RequeuedPair
 from .rescan_out import RescanOut
+from .reset_confirm import ResetConfirm
+from .reset_request import ResetRequest
 from .result_info import ResultInfo
 from .result_out import ResultOut
 from .service_info import ServiceInfo
@@ -77,6 +86,7 @@ from .service_info_preset_models import ServiceInfoPresetModels
 from .session_out import SessionOut
 from .sessions_ended import SessionsEnded
 from .settings_changes import SettingsChanges
+from .settings_changes_registration_type_0 import SettingsChangesRegistrationType0
 from .settings_out import SettingsOut
 from .settings_out_changed import SettingsOutChanged
 from .settings_out_changed_additional_property import SettingsOutChangedAdditionalProperty
@@ -84,20 +94,27 @@ from .settings_out_settings import SettingsOutSettings
 from .stats_out import StatsOut
 from .token_out import TokenOut
 from .token_out_token_type import TokenOutTokenType
+from .token_request import TokenRequest
 from .upload_accepted import UploadAccepted
 from .upload_choices import UploadChoices
 from .upload_info import UploadInfo
 from .upload_limits import UploadLimits
+from .usage_out import UsageOut
+from .user_api_key_out import UserApiKeyOut
 from .user_create import UserCreate
 from .user_create_role import UserCreateRole
 from .user_created import UserCreated
 from .user_out import UserOut
 from .user_update import UserUpdate
+from .user_update_plan_type_0 import UserUpdatePlanType0
 from .user_update_role_type_0 import UserUpdateRoleType0
+from .user_usage_out import UserUsageOut
+from .verified import Verified
 from .worker_out import WorkerOut
 from .worker_out_engines import WorkerOutEngines
 
 __all__ = (
+    "Accepted",
     "AdminJob",
     "AdminJobDetail",
     "AdminJobDetailEngine",
@@ -107,6 +124,8 @@ __all__ = (
     "AdminRegisterModelBodyExpectedScale",
     "AdminRegisterNcnnModelBody",
     "AdminRegisterNcnnModelBodyExpectedScale",
+    "ApiKeyCreated",
+    "ApiKeyOut",
     "ArtifactsDeleted",
     "AuditEntryOut",
     "AuditEntryOutDetails",
@@ -151,6 +170,8 @@ __all__ = (
     "ModelOutDetails",
     "ModelPreview",
     "ModelUpdateRequest",
+    "MyJob",
+    "NewApiKey",
     "NotificationOut",
     "OriginalInfo",
     "OutputFormat",
@@ -162,12 +183,16 @@ __all__ = (
     "Preview",
     "PreviewStatus",
     "QueueInfo",
+    "Registered",
+    "RegisterRequest",
     "RejectedEntry",
     "RequeuedPair",
     "RequeueOut",
     "RequeueOutParams",
     "RequeueRequest",
     "RescanOut",
+    "ResetConfirm",
+    "ResetRequest",
     "ResultInfo",
     "ResultOut",
     "ServiceInfo",
@@ -175,6 +200,7 @@ __all__ = (
     "SessionOut",
     "SessionsEnded",
     "SettingsChanges",
+    "SettingsChangesRegistrationType0",
     "SettingsOut",
     "SettingsOutChanged",
     "SettingsOutChangedAdditionalProperty",
@@ -182,16 +208,22 @@ __all__ = (
     "StatsOut",
     "TokenOut",
     "TokenOutTokenType",
+    "TokenRequest",
     "UploadAccepted",
     "UploadChoices",
     "UploadInfo",
     "UploadLimits",
+    "UsageOut",
+    "UserApiKeyOut",
     "UserCreate",
     "UserCreated",
     "UserCreateRole",
     "UserOut",
     "UserUpdate",
+    "UserUpdatePlanType0",
     "UserUpdateRoleType0",
+    "UserUsageOut",
+    "Verified",
     "WorkerOut",
     "WorkerOutEngines",
 )

@@ -23,6 +23,7 @@ class UserCreated:
         id (int):
         is_active (bool):
         last_login_at (datetime.datetime | None):
+        plan (str): free or pro: whose daily quota applies
         role (str):
         username (str):
         generated_password (None | str | Unset): Only when the server made the password; shown once
@@ -36,6 +37,7 @@ class UserCreated:
     id: int
     is_active: bool
     last_login_at: datetime.datetime | None
+    plan: str
     role: str
     username: str
     generated_password: None | str | Unset = UNSET
@@ -66,6 +68,8 @@ class UserCreated:
         else:
             last_login_at = self.last_login_at
 
+        plan = self.plan
+
         role = self.role
 
         username = self.username
@@ -89,6 +93,7 @@ class UserCreated:
                 "id": id,
                 "is_active": is_active,
                 "last_login_at": last_login_at,
+                "plan": plan,
                 "role": role,
                 "username": username,
             }
@@ -148,6 +153,8 @@ class UserCreated:
 
         last_login_at = _parse_last_login_at(d.pop("last_login_at"))
 
+        plan = d.pop("plan")
+
         role = d.pop("role")
 
         username = d.pop("username")
@@ -171,6 +178,7 @@ class UserCreated:
             id=id,
             is_active=is_active,
             last_login_at=last_login_at,
+            plan=plan,
             role=role,
             username=username,
             generated_password=generated_password,

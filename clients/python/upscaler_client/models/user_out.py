@@ -23,6 +23,7 @@ class UserOut:
         id (int):
         is_active (bool):
         last_login_at (datetime.datetime | None):
+        plan (str): free or pro: whose daily quota applies
         role (str):
         username (str):
         live_sessions (int | Unset):  Default: 0.
@@ -35,6 +36,7 @@ class UserOut:
     id: int
     is_active: bool
     last_login_at: datetime.datetime | None
+    plan: str
     role: str
     username: str
     live_sessions: int | Unset = 0
@@ -64,6 +66,8 @@ class UserOut:
         else:
             last_login_at = self.last_login_at
 
+        plan = self.plan
+
         role = self.role
 
         username = self.username
@@ -81,6 +85,7 @@ class UserOut:
                 "id": id,
                 "is_active": is_active,
                 "last_login_at": last_login_at,
+                "plan": plan,
                 "role": role,
                 "username": username,
             }
@@ -138,6 +143,8 @@ class UserOut:
 
         last_login_at = _parse_last_login_at(d.pop("last_login_at"))
 
+        plan = d.pop("plan")
+
         role = d.pop("role")
 
         username = d.pop("username")
@@ -152,6 +159,7 @@ class UserOut:
             id=id,
             is_active=is_active,
             last_login_at=last_login_at,
+            plan=plan,
             role=role,
             username=username,
             live_sessions=live_sessions,

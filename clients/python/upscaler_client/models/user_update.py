@@ -5,6 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.user_update_plan_type_0 import UserUpdatePlanType0
 from ..models.user_update_role_type_0 import UserUpdateRoleType0
 from ..types import UNSET, Unset
 
@@ -17,11 +18,13 @@ class UserUpdate:
     Attributes:
         email (None | str | Unset):
         is_active (bool | None | Unset):
+        plan (None | Unset | UserUpdatePlanType0):
         role (None | Unset | UserUpdateRoleType0):
     """
 
     email: None | str | Unset = UNSET
     is_active: bool | None | Unset = UNSET
+    plan: None | Unset | UserUpdatePlanType0 = UNSET
     role: None | Unset | UserUpdateRoleType0 = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +39,14 @@ class UserUpdate:
             is_active = UNSET
         else:
             is_active = self.is_active
+
+        plan: None | str | Unset
+        if isinstance(self.plan, Unset):
+            plan = UNSET
+        elif isinstance(self.plan, UserUpdatePlanType0):
+            plan = self.plan.value
+        else:
+            plan = self.plan
 
         role: None | str | Unset
         if isinstance(self.role, Unset):
@@ -52,6 +63,8 @@ class UserUpdate:
             field_dict["email"] = email
         if is_active is not UNSET:
             field_dict["is_active"] = is_active
+        if plan is not UNSET:
+            field_dict["plan"] = plan
         if role is not UNSET:
             field_dict["role"] = role
 
@@ -79,6 +92,23 @@ class UserUpdate:
 
         is_active = _parse_is_active(d.pop("is_active", UNSET))
 
+        def _parse_plan(data: object) -> None | Unset | UserUpdatePlanType0:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                plan_type_0 = UserUpdatePlanType0(data)
+
+                return plan_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UserUpdatePlanType0, data)
+
+        plan = _parse_plan(d.pop("plan", UNSET))
+
         def _parse_role(data: object) -> None | Unset | UserUpdateRoleType0:
             if data is None:
                 return data
@@ -99,6 +129,7 @@ class UserUpdate:
         user_update = cls(
             email=email,
             is_active=is_active,
+            plan=plan,
             role=role,
         )
 

@@ -1,4 +1,4 @@
-"""/api/v1/admin: users and their sessions."""
+"""/api/v1/admin: users, their plans, usage, API keys and sessions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from upscaler.admin import convert, schemas
+from upscaler.accounts import keys
+from upscaler.admin import accounts_service, convert, schemas
 from upscaler.auth import accounts, sessions
 from upscaler.auth.deps import AdminPrincipal, auth_runtime
 from upscaler.deps import ContextDep, SessionDep
@@ -58,7 +59,7 @@ USER_ERRORS: dict[int | str, dict[str, Any]] = {
 async def update_user(
     user_id: int, body: schemas.UserUpdate, principal: AdminPrincipal, session: SessionDep
 ) -> schemas.UserOut:
-    """Change role, activate or deactivate (ends the user's sessions), e-mail."""
+    """Change role, plan, activate or deactivate (ends the user's sessions), e-mail."""
     user = await accounts.update_user(
         session,
         user_id,
@@ -67,7 +68,38 @@ async def update_user(
         email=body.email,
         actor=principal.actor,
     )
+    if body.plan is not None:
+        user = await accounts_service.set_plan(session, user_id, body.plan, actor=principal.actor)
     return convert.user_out(user)
+
+
+@router.get("/users/{user_id}/usage", response_model=schemas.UserUsageOut, responses=USER_ERRORS)
+async def user_usage(
+    user_id: int, context: ContextDep, session: SessionDep
+) -> schemas.UserUsageOut:
+    """Jobs today against the daily quota of the user's plan, and this month's jobs."""
+    user = await accounts.get_user(session, user_id)
+    return await accounts_service.usage(session, user, await context.live.get())
+
+
+@router.get(
+    "/users/{user_id}/api-keys",
+    response_model=list[schemas.UserApiKeyOut],
+    responses=USER_ERRORS,
+)
+async def user_api_keys(user_id: int, session: SessionDep) -> list[schemas.UserApiKeyOut]:
+    """The user's API keys, revoked ones too (never the keys or their hashes)."""
+    user = await accounts.get_user(session, user_id)
+    assert user.id is not None
+    return [convert.api_key_out(row) for row in await keys.list_keys(session, user.id)]
+
+
+@router.delete("/api-keys/{key_id}", status_code=204, responses={404: error("No such API key")})
+async def revoke_api_key(key_id: int, principal: AdminPrincipal, session: SessionDep) -> Response:
+    """Revoke any user's API key: the next request with it is refused (401).
+    Revoking a revoked key again changes nothing."""
+    await accounts_service.revoke_key(session, key_id, actor=principal.actor)
+    return Response(status_code=204)
 
 
 @router.post(

@@ -30,8 +30,12 @@ INTEGER_FIELDS = (
     "job_timeout_seconds",
     "job_max_retries",
     "retention_days",
+    "account_rate_limit_per_minute",
+    "free_daily_jobs",
+    "pro_daily_jobs",
+    "max_queued_jobs",
 )
-FLAG_FIELDS = ("maintenance_mode", "queue_paused", "instant_repeats")
+FLAG_FIELDS = ("maintenance_mode", "queue_paused", "instant_repeats", "watermark_free_tier")
 
 
 async def _page(
@@ -81,6 +85,8 @@ async def settings_submit(
     changes: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name in INTEGER_FIELDS:
+        if name not in form:
+            continue  # a form without the field leaves the setting as it is
         raw = str(form.get(name, "")).strip().replace("_", "").replace(",", "")
         try:
             changes[name] = int(raw)
@@ -88,6 +94,8 @@ async def settings_submit(
             errors[name] = "must be a whole number"
     for name in FLAG_FIELDS:
         changes[name] = checked(form, name)
+    if "registration" in form:
+        changes["registration"] = str(form.get("registration", "")).strip()
     changes["allowed_mimes"] = [str(m) for m in form.getlist("allowed_mimes")]
     changes["maintenance_message"] = str(form.get("maintenance_message", "")).strip()
     shown = (await context.live.get()).model_dump() | changes

@@ -1,18 +1,24 @@
-"""/admin/users: accounts, roles, deactivation, forced password resets,
-live sessions."""
+"""/admin/users: accounts, roles, plans and usage, deactivation, forced
+password resets, live sessions, API keys."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
-from upscaler.admin import convert
+from upscaler.accounts import keys
+from upscaler.admin import accounts_service, convert
 from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import redirect, render
 from upscaler.audit import queries as audit_queries
 from upscaler.auth import accounts, sessions
-from upscaler.auth.deps import auth_runtime
+from upscaler.auth.deps import Principal, auth_runtime
+from upscaler.context import AppContext
+from upscaler.db.tables import User
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.errors import APIError
 
@@ -23,6 +29,37 @@ router = APIRouter(
 
 def _detail(error: APIError) -> str:
     return "; ".join(f"{f.field}: {f.message}" for f in error.fields) or error.message
+
+
+async def _user_page(
+    request: Request,
+    principal: Principal,
+    context: AppContext,
+    session: AsyncSession,
+    user: User,
+    **extra: Any,
+) -> Response:
+    """The user page: account, plan and usage, sessions, API keys, audit."""
+    assert user.id is not None
+    live = await sessions.live_for_user(session, user.id, auth_runtime(context).policy)
+    by_user, _ = await audit_queries.search(
+        session, audit_queries.AuditFilter(username=user.username), per_page=20
+    )
+    values: dict[str, Any] = {
+        "section": "users",
+        "title": f"User {user.username}",
+        "user": convert.user_out(user, len(live)),
+        "sessions": [convert.session_out(s) for s in live],
+        "current_session": principal.auth.id,
+        "by_user": by_user,
+        "about_user": await audit_queries.for_entity(session, "user", str(user.id), limit=20),
+        "roles": accounts.ROLES,
+        "plans": accounts_service.PLANS,
+        "usage": await accounts_service.usage(session, user, await context.live.get()),
+        "api_keys": [convert.api_key_out(row) for row in await keys.list_keys(session, user.id)],
+        "generated": None,
+    }
+    return render(request, "admin/user.html", principal, **(values | extra))
 
 
 @router.get("/users")
@@ -107,26 +144,7 @@ async def user_page(
             message=error.message,
             section="users",
         )
-    policy = auth_runtime(context).policy
-    live = await sessions.live_for_user(session, user_id, policy)
-    by_user, _ = await audit_queries.search(
-        session, audit_queries.AuditFilter(username=user.username), per_page=20
-    )
-    about_user = await audit_queries.for_entity(session, "user", str(user_id), limit=20)
-    return render(
-        request,
-        "admin/user.html",
-        principal,
-        section="users",
-        title=f"User {user.username}",
-        user=convert.user_out(user, len(live)),
-        sessions=[convert.session_out(s) for s in live],
-        current_session=principal.auth.id,
-        by_user=by_user,
-        about_user=about_user,
-        roles=accounts.ROLES,
-        generated=None,
-    )
+    return await _user_page(request, principal, context, session, user)
 
 
 @router.post("/users/{user_id}/update")
@@ -134,7 +152,10 @@ async def update_user(
     user_id: int, request: Request, principal: AdminPage, session: SessionDep
 ) -> Response:
     form = await request.form()
+    plan = text(form, "plan", 16)
     try:
+        if plan is not None:
+            accounts_service.check_plan(plan)  # before anything else changes
         await accounts.update_user(
             session,
             user_id,
@@ -143,6 +164,8 @@ async def update_user(
             email=str(form.get("email", "")),
             actor=principal.actor,
         )
+        if plan is not None:
+            await accounts_service.set_plan(session, user_id, plan, actor=principal.actor)
     except APIError as error:
         return redirect(request, f"/admin/users/{user_id}", _detail(error), "error")
     return redirect(request, f"/admin/users/{user_id}", "Saved.")
@@ -170,23 +193,12 @@ async def force_reset(
     )
     if generated:
         # Shown once, on this response only (not carried in a cookie).
-        policy = auth_runtime(context).policy
-        live = await sessions.live_for_user(session, user_id, policy)
-        by_user, _ = await audit_queries.search(
-            session, audit_queries.AuditFilter(username=user.username), per_page=20
-        )
-        return render(
+        return await _user_page(
             request,
-            "admin/user.html",
             principal,
-            section="users",
-            title=f"User {user.username}",
-            user=convert.user_out(user, len(live)),
-            sessions=[convert.session_out(s) for s in live],
-            current_session=principal.auth.id,
-            by_user=by_user,
-            about_user=await audit_queries.for_entity(session, "user", str(user_id), limit=20),
-            roles=accounts.ROLES,
+            context,
+            session,
+            user,
             generated=generated,
             flash={"kind": "ok", "text": message},
         )
@@ -217,3 +229,16 @@ async def end_session(
     if session_id == principal.auth.id:
         return redirect(request, "/admin/login", "Your session was ended.")
     return redirect(request, f"/admin/users/{row.user_id}", "Session ended.")
+
+
+@router.post("/api-keys/{key_id}/revoke")
+async def revoke_api_key(
+    key_id: int, request: Request, principal: AdminPage, session: SessionDep
+) -> Response:
+    try:
+        row = await accounts_service.revoke_key(session, key_id, actor=principal.actor)
+    except APIError as error:
+        return redirect(request, "/admin/users", _detail(error), "error")
+    return redirect(
+        request, f"/admin/users/{row.user_id}", f"API key {row.name} ({row.prefix}…) revoked."
+    )

@@ -92,7 +92,7 @@ def sync_detailed(
 ) -> Response[ErrorResponse | UserOut]:
     """Update User
 
-     Change role, activate or deactivate (ends the user's sessions), e-mail.
+     Change role, plan, activate or deactivate (ends the user's sessions), e-mail.
 
     Args:
         user_id (int):
@@ -126,7 +126,7 @@ def sync(
 ) -> ErrorResponse | UserOut | None:
     """Update User
 
-     Change role, activate or deactivate (ends the user's sessions), e-mail.
+     Change role, plan, activate or deactivate (ends the user's sessions), e-mail.
 
     Args:
         user_id (int):
@@ -155,7 +155,7 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | UserOut]:
     """Update User
 
-     Change role, activate or deactivate (ends the user's sessions), e-mail.
+     Change role, plan, activate or deactivate (ends the user's sessions), e-mail.
 
     Args:
         user_id (int):
@@ -187,7 +187,7 @@ async def asyncio(
 ) -> ErrorResponse | UserOut | None:
     """Update User
 
-     Change role, activate or deactivate (ends the user's sessions), e-mail.
+     Change role, plan, activate or deactivate (ends the user's sessions), e-mail.
 
     Args:
         user_id (int):

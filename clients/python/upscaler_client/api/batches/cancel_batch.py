@@ -75,6 +75,9 @@ def sync_detailed(
      Cancel every job of the batch that has not ended (a running one stops
     after its current tile); finished results stay.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         batch_id (str):
 
@@ -107,6 +110,9 @@ def sync(
      Cancel every job of the batch that has not ended (a running one stops
     after its current tile); finished results stay.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         batch_id (str):
 
@@ -133,6 +139,9 @@ async def asyncio_detailed(
 
      Cancel every job of the batch that has not ended (a running one stops
     after its current tile); finished results stay.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         batch_id (str):
@@ -163,6 +172,9 @@ async def asyncio(
 
      Cancel every job of the batch that has not ended (a running one stops
     after its current tile); finished results stay.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         batch_id (str):

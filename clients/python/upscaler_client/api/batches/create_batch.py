@@ -43,6 +43,11 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 413:
         response_413 = ErrorResponse.from_dict(response.json())
 
@@ -92,6 +97,9 @@ def sync_detailed(
     listed in `rejected` while the rest proceed. Follow `status_url` or
     `events_url`; `download_url` streams a ZIP of the results.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         body (CreateBatchBody):
 
@@ -126,6 +134,9 @@ def sync(
     listed in `rejected` while the rest proceed. Follow `status_url` or
     `events_url`; `download_url` streams a ZIP of the results.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         body (CreateBatchBody):
 
@@ -154,6 +165,9 @@ async def asyncio_detailed(
     ZIPs (folders kept). One job per image; images that cannot be taken are
     listed in `rejected` while the rest proceed. Follow `status_url` or
     `events_url`; `download_url` streams a ZIP of the results.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         body (CreateBatchBody):
@@ -186,6 +200,9 @@ async def asyncio(
     ZIPs (folders kept). One job per image; images that cannot be taken are
     listed in `rejected` while the rest proceed. Follow `status_url` or
     `events_url`; `download_url` streams a ZIP of the results.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         body (CreateBatchBody):

@@ -69,6 +69,9 @@ def sync_detailed(
     `manifest.json` (every image's outcome, the refused files), streamed as it
     is written. Before the batch has finished it holds what is done so far.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         batch_id (str):
 
@@ -102,6 +105,9 @@ def sync(
     `manifest.json` (every image's outcome, the refused files), streamed as it
     is written. Before the batch has finished it holds what is done so far.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         batch_id (str):
 
@@ -129,6 +135,9 @@ async def asyncio_detailed(
      A ZIP of the completed results under their paths in the batch, with
     `manifest.json` (every image's outcome, the refused files), streamed as it
     is written. Before the batch has finished it holds what is done so far.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         batch_id (str):
@@ -160,6 +169,9 @@ async def asyncio(
      A ZIP of the completed results under their paths in the batch, with
     `manifest.json` (every image's outcome, the refused files), streamed as it
     is written. Before the batch has finished it holds what is done so far.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         batch_id (str):

@@ -69,6 +69,9 @@ def sync_detailed(
 
      The batch's status and progress, and each image's job.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         batch_id (str):
 
@@ -100,6 +103,9 @@ def sync(
 
      The batch's status and progress, and each image's job.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         batch_id (str):
 
@@ -125,6 +131,9 @@ async def asyncio_detailed(
     """Get Batch
 
      The batch's status and progress, and each image's job.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         batch_id (str):
@@ -154,6 +163,9 @@ async def asyncio(
     """Get Batch
 
      The batch's status and progress, and each image's job.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         batch_id (str):

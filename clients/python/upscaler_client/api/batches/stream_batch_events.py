@@ -64,6 +64,9 @@ def sync_detailed(
      Server-sent `batch` events (the whole batch, as GET gives it) whenever
     its progress or a job's state changes, until it has finished.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         batch_id (str):
 
@@ -96,6 +99,9 @@ def sync(
      Server-sent `batch` events (the whole batch, as GET gives it) whenever
     its progress or a job's state changes, until it has finished.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         batch_id (str):
 
@@ -122,6 +128,9 @@ async def asyncio_detailed(
 
      Server-sent `batch` events (the whole batch, as GET gives it) whenever
     its progress or a job's state changes, until it has finished.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         batch_id (str):
@@ -152,6 +161,9 @@ async def asyncio(
 
      Server-sent `batch` events (the whole batch, as GET gives it) whenever
     its progress or a job's state changes, until it has finished.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         batch_id (str):

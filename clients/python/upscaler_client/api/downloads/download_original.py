@@ -63,6 +63,9 @@ def sync_detailed(
 
      Redirect to a freshly signed link to an original upload.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         upload_id (str):
 
@@ -94,6 +97,9 @@ def sync(
 
      Redirect to a freshly signed link to an original upload.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         upload_id (str):
 
@@ -119,6 +125,9 @@ async def asyncio_detailed(
     """Download Original
 
      Redirect to a freshly signed link to an original upload.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         upload_id (str):
@@ -148,6 +157,9 @@ async def asyncio(
     """Download Original
 
      Redirect to a freshly signed link to an original upload.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         upload_id (str):

@@ -68,6 +68,9 @@ def sync_detailed(
 
      Redirect to a freshly signed link to the job's result.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         job_id (str):
 
@@ -99,6 +102,9 @@ def sync(
 
      Redirect to a freshly signed link to the job's result.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         job_id (str):
 
@@ -124,6 +130,9 @@ async def asyncio_detailed(
     """Get Job Result
 
      Redirect to a freshly signed link to the job's result.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         job_id (str):
@@ -153,6 +162,9 @@ async def asyncio(
     """Get Job Result
 
      Redirect to a freshly signed link to the job's result.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         job_id (str):

@@ -72,6 +72,9 @@ def sync_detailed(
 
      Cancel a queued or running job (a running one stops after its current tile).
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         job_id (str):
 
@@ -103,6 +106,9 @@ def sync(
 
      Cancel a queued or running job (a running one stops after its current tile).
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         job_id (str):
 
@@ -128,6 +134,9 @@ async def asyncio_detailed(
     """Cancel Job
 
      Cancel a queued or running job (a running one stops after its current tile).
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         job_id (str):
@@ -157,6 +166,9 @@ async def asyncio(
     """Cancel Job
 
      Cancel a queued or running job (a running one stops after its current tile).
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         job_id (str):

@@ -67,6 +67,9 @@ def sync_detailed(
 
      The job's status, progress, timings and (once completed) a signed result URL.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         job_id (str):
 
@@ -98,6 +101,9 @@ def sync(
 
      The job's status, progress, timings and (once completed) a signed result URL.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         job_id (str):
 
@@ -123,6 +129,9 @@ async def asyncio_detailed(
     """Get Job
 
      The job's status, progress, timings and (once completed) a signed result URL.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         job_id (str):
@@ -152,6 +161,9 @@ async def asyncio(
     """Get Job
 
      The job's status, progress, timings and (once completed) a signed result URL.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         job_id (str):

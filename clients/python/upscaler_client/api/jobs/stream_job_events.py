@@ -65,6 +65,9 @@ def sync_detailed(
     `progress` events, until the job ends. The stream closes after a few
     minutes; EventSource reconnects by itself.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         job_id (str):
 
@@ -98,6 +101,9 @@ def sync(
     `progress` events, until the job ends. The stream closes after a few
     minutes; EventSource reconnects by itself.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         job_id (str):
 
@@ -125,6 +131,9 @@ async def asyncio_detailed(
      Server-sent events: `state` (the whole job, first from the database) and
     `progress` events, until the job ends. The stream closes after a few
     minutes; EventSource reconnects by itself.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         job_id (str):
@@ -156,6 +165,9 @@ async def asyncio(
      Server-sent events: `state` (the whole job, first from the database) and
     `progress` events, until the job ends. The stream closes after a few
     minutes; EventSource reconnects by itself.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         job_id (str):

@@ -102,6 +102,9 @@ def sync_detailed(
     `status_url` until every model's `image_url` is there; then upload with
     `model` set to the one you prefer.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         body (CreatePreviewBody):
 
@@ -136,6 +139,9 @@ def sync(
     `status_url` until every model's `image_url` is there; then upload with
     `model` set to the one you prefer.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         body (CreatePreviewBody):
 
@@ -164,6 +170,9 @@ async def asyncio_detailed(
     installed model, to compare them before running the full job. Poll
     `status_url` until every model's `image_url` is there; then upload with
     `model` set to the one you prefer.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         body (CreatePreviewBody):
@@ -196,6 +205,9 @@ async def asyncio(
     installed model, to compare them before running the full job. Poll
     `status_url` until every model's `image_url` is there; then upload with
     `model` set to the one you prefer.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         body (CreatePreviewBody):

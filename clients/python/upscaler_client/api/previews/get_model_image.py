@@ -70,6 +70,9 @@ def sync_detailed(
 
      The crop upscaled by one model (PNG), once that model is done.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         preview_id (str):
         model (str):
@@ -104,6 +107,9 @@ def sync(
 
      The crop upscaled by one model (PNG), once that model is done.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         preview_id (str):
         model (str):
@@ -132,6 +138,9 @@ async def asyncio_detailed(
     """Get Model Image
 
      The crop upscaled by one model (PNG), once that model is done.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         preview_id (str):
@@ -164,6 +173,9 @@ async def asyncio(
     """Get Model Image
 
      The crop upscaled by one model (PNG), once that model is done.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         preview_id (str):

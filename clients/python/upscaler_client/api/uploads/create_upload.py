@@ -43,6 +43,11 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 413:
         response_413 = ErrorResponse.from_dict(response.json())
 
@@ -95,6 +100,9 @@ def sync_detailed(
      Upload an image and queue an upscaling job. Poll `status_url` or follow
     `events_url` (server-sent events) until the job completes.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         body (CreateUploadBody):
 
@@ -127,6 +135,9 @@ def sync(
      Upload an image and queue an upscaling job. Poll `status_url` or follow
     `events_url` (server-sent events) until the job completes.
 
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
+
     Args:
         body (CreateUploadBody):
 
@@ -153,6 +164,9 @@ async def asyncio_detailed(
 
      Upload an image and queue an upscaling job. Poll `status_url` or follow
     `events_url` (server-sent events) until the job completes.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         body (CreateUploadBody):
@@ -183,6 +197,9 @@ async def asyncio(
 
      Upload an image and queue an upscaling job. Poll `status_url` or follow
     `events_url` (server-sent events) until the job completes.
+
+    Anonymous, or an account's with `Authorization: Bearer upk_…` (an API key) or a login token: the
+    account's jobs are seen by it and admins only, and its limits apply.
 
     Args:
         body (CreateUploadBody):

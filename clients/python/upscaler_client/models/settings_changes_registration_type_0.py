@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class SettingsChangesRegistrationType0(StrEnum):
+    OFF = "off"
+    OPEN = "open"
+
+    def __str__(self) -> str:
+        return str(self.value)
