@@ -50,9 +50,10 @@ class RuntimeSettings(BaseModel):
     free_daily_jobs: int = Field(default=100, ge=0, le=10_000_000)
     pro_daily_jobs: int = Field(default=0, ge=0, le=10_000_000)
     max_queued_jobs: int = Field(default=10_000, ge=0, le=10_000_000)
-    # Who may make an account on /register: anyone (open) or nobody (off);
-    # admins make accounts either way.
-    registration: Literal["open", "off"] = "off"
+    # Who may make an account on /register: anyone (open), whoever has an
+    # admin's invitation for their address (invite), or nobody (off); admins
+    # make accounts either way.
+    registration: Literal["open", "invite", "off"] = "off"
     # A small mark on the results of the free tier (anonymous callers and the
     # free plan); never on admins' or the pro plan's.
     watermark_free_tier: bool = False

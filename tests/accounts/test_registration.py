@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.accounts.support import link_in, token_of
+from tests.admin.support import admin_token, bearer
 from tests.helpers import LiveServer
 from tests.notifications.support import SMTPServer
 from tests.web.live import live_settings
@@ -109,3 +110,32 @@ def test_a_password_reset_works_once_and_ends_sessions(
     # The old session ended with the reset.
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 401
+
+
+def test_registration_by_invitation(
+    mail_server: LiveServer, client: httpx.Client, smtp_server: SMTPServer
+) -> None:
+    invited = address()
+    token = admin_token(client)
+    made = client.post("/api/v1/admin/invites", headers=bearer(token), json={"email": invited})
+    assert made.status_code == 201, made.text
+    link = made.json()["link"]
+    invite = link.split("invite=", 1)[1]
+    assert client.post("/api/v1/admin/invites", json={"email": invited}).status_code == 401
+    with live_settings(mail_server, registration="invite"):
+        refused = register(client, address())
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "invitation_required"
+        other = register(client, address(), invite=invite)
+        assert other.status_code == 400
+        assert other.json()["error"]["fields"][0]["field"] == "email"
+        assert register(client, invited, invite=invite[:-2] + "xx").status_code == 400
+        page = client.get(urlsplit(link).path + "?" + urlsplit(link).query)
+        assert f'name="invite" value="{invite}"' in page.text
+        assert "by invitation only" in client.get("/register").text
+        accepted = register(client, invited, invite=invite)
+        assert accepted.status_code == 201, accepted.text
+        assert register(client, invited, invite=invite).status_code == 409  # once
+    assert smtp_server.mailbox.wait_for(invited)["Subject"] == "Confirm your e-mail address"
+    audit = client.get("/api/v1/admin/audit", headers=bearer(token), params={"q": "invite"})
+    assert any(e["action"] == "invite.create" for e in audit.json()["items"]), audit.text

@@ -232,3 +232,21 @@ def test_the_user_page_shows_plan_usage_and_keys_and_revokes_a_key(
     users = admin_client.get("/api/v1/admin/users", headers=bearer(token)).json()
     user = next(u for u in users if u["id"] == user_id)
     assert (user["plan"], user["role"]) == ("pro", "user")
+
+
+def test_the_users_page_makes_an_invitation(admin_server: AdminServer) -> None:
+    with admin_server.client() as browser:
+        csrf = browser_login(browser, DEFAULT_SEED_USER, ADMIN_PASSWORD)
+        page = browser.get("/admin/users")
+        assert (
+            'id="invite-form"' in page.text and "Registration is <strong>off</strong>" in page.text
+        )
+        made = browser.post(
+            "/admin/invites", data={"csrf_token": csrf, "email": "new.person@example.org"}
+        )
+        assert made.status_code == 201
+        link = re.search(r'<code id="invitation-link">([^<]+)</code>', made.text)
+        assert link and "/register?invite=" in link.group(1)
+        bad = browser.post("/admin/invites", data={"csrf_token": csrf, "email": "nope"})
+        assert bad.status_code == 400 and "is not an e-mail address" in bad.text
+        assert browser.post("/admin/invites", data={"email": "x@example.org"}).status_code == 403

@@ -271,7 +271,7 @@ class SettingsChanges(BaseModel):
     free_daily_jobs: int | None = None
     pro_daily_jobs: int | None = None
     max_queued_jobs: int | None = None
-    registration: Literal["open", "off"] | None = None
+    registration: Literal["open", "invite", "off"] | None = None
     watermark_free_tier: bool | None = None
 
 

@@ -22,6 +22,9 @@ class RegisterRequest(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
     username: str | None = Field(default=None, max_length=64, description="Else from the e-mail")
+    invite: str | None = Field(
+        default=None, max_length=1000, description="An admin's invitation (invite-only servers)"
+    )
 
 
 class Registered(BaseModel):
@@ -68,7 +71,11 @@ COMMON: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
-    responses={**COMMON, 403: error("Registration is off"), 409: error("E-mail or name taken")},
+    responses={
+        **COMMON,
+        403: error("Registration is off, or by invitation and none was given"),
+        409: error("E-mail or name taken"),
+    },
 )
 async def register(body: RegisterRequest, request: Request, context: ContextDep) -> Registered:
     """Make an account; it can sign in once the address is confirmed through
@@ -80,6 +87,7 @@ async def register(body: RegisterRequest, request: Request, context: ContextDep)
         body.password,
         body.username,
         base_url(context, request),
+        body.invite,
     )
     return Registered(username=user.username, email=user.email or body.email)
 

@@ -32,6 +32,8 @@ from upscaler.notifications.mail import SMTPConfig, send
 from upscaler.security.passwords import hash_password
 
 VERIFY_SALT = "upscaler.verify-email.v1"
+INVITE_SALT = "upscaler.invite.v1"
+INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600
 RESET_SALT = "upscaler.reset-password.v1"
 VERIFY_MAX_AGE_SECONDS = 2 * 24 * 3600
 RESET_MAX_AGE_SECONDS = 3600
@@ -94,16 +96,44 @@ async def by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.exec(statement)).first()
 
 
+def invitation(context: AppContext, email: str) -> str:
+    """An admin's invitation for one address (valid a week). One account per
+    address makes it work once."""
+    return _serializer(context, INVITE_SALT).dumps({"email": email.strip().lower()})
+
+
+def _check_invitation(context: AppContext, invite: str | None, email: str) -> None:
+    if not invite:
+        raise APIError(
+            403, "invitation_required", "this server takes new accounts by invitation only"
+        )
+    try:
+        payload = _serializer(context, INVITE_SALT).loads(invite, max_age=INVITE_MAX_AGE_SECONDS)
+    except (SignatureExpired, BadSignature) as error:
+        raise _invalid_link("invitation") from error
+    if str(payload.get("email", "")) != email.lower():
+        raise _bad("email", "is not the address this invitation is for")
+
+
 async def register(
-    context: AppContext, ip: str, email: str, password: str, username: str | None, base: str
+    context: AppContext,
+    ip: str,
+    email: str,
+    password: str,
+    username: str | None,
+    base: str,
+    invite: str | None = None,
 ) -> User:
-    """A new account, not yet able to sign in; the verification mail is sent."""
+    """A new account, not yet able to sign in; the verification mail is sent.
+    With registration by invitation, `invite` must be an invitation for `email`."""
     live = await context.live.get()
-    if live.registration != "open":
+    if live.registration == "off":
         raise APIError(403, "registration_closed", "this server does not take new accounts")
     config = _mail_config(context)
-    await context.limiter.hit("register", ip, REQUESTS_PER_MINUTE)
     email = email.strip()
+    if live.registration == "invite":  # cheap, before the limit that guards the mail
+        _check_invitation(context, invite, email)
+    await context.limiter.hit("register", ip, REQUESTS_PER_MINUTE)
     if not _EMAIL.fullmatch(email):
         raise _bad("email", "is not an e-mail address")
     name = (username or email.split("@")[0]).strip()

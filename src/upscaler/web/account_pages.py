@@ -107,10 +107,18 @@ SIGN_IN_LINKS = [
 
 @router.get("/register", response_class=HTMLResponse)
 async def register_page(request: Request, context: ContextDep) -> HTMLResponse:
-    if (await context.live.get()).registration != "open":
-        return _form(request, "Make an account", message="This server does not take new accounts.")
+    mode = (await context.live.get()).registration
+    invite = request.query_params.get("invite", "")
+    if mode == "off" or (mode == "invite" and not invite):
+        closed = "by invitation only" if mode == "invite" else "not taking new accounts"
+        return _form(request, "Make an account", message=f"This server is {closed}.")
     return _form(
-        request, "Make an account", action="/register", fields=REGISTER, submit="Make the account"
+        request,
+        "Make an account",
+        action="/register",
+        fields=REGISTER,
+        submit="Make the account",
+        hidden={"invite": invite} if invite else None,
     )
 
 
@@ -127,8 +135,10 @@ async def register_submit(request: Request, context: ContextDep) -> HTMLResponse
             values.get("password", ""),
             values.get("username") or None,
             base_url(context, request),
+            values.get("invite") or None,
         )
     except APIError as error:
+        invite = values.get("invite")
         return _form(
             request,
             "Make an account",
@@ -136,6 +146,7 @@ async def register_submit(request: Request, context: ContextDep) -> HTMLResponse
             fields=_refilled(REGISTER, values),
             submit="Make the account",
             error=error,
+            hidden={"invite": invite} if invite else None,
         )
     return _form(
         request,

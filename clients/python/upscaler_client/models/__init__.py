@@ -43,6 +43,8 @@ from .error_response_error_body_field_problem import ErrorResponseErrorBodyField
 from .face_refinement import FaceRefinement
 from .factor import Factor
 from .health import Health
+from .invite_out import InviteOut
+from .invite_request import InviteRequest
 from .job_out import JobOut
 from .job_out_links import JobOutLinks
 from .job_out_params import JobOutParams
@@ -157,6 +159,8 @@ __all__ = (
     "FaceRefinement",
     "Factor",
     "Health",
+    "InviteOut",
+    "InviteRequest",
     "JobOut",
     "JobOutLinks",
     "JobOutParams",

@@ -16,17 +16,25 @@ class RegisterRequest:
     Attributes:
         email (str):
         password (str):
+        invite (None | str | Unset): An admin's invitation (invite-only servers)
         username (None | str | Unset): Else from the e-mail
     """
 
     email: str
     password: str
+    invite: None | str | Unset = UNSET
     username: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email
 
         password = self.password
+
+        invite: None | str | Unset
+        if isinstance(self.invite, Unset):
+            invite = UNSET
+        else:
+            invite = self.invite
 
         username: None | str | Unset
         if isinstance(self.username, Unset):
@@ -42,6 +50,8 @@ class RegisterRequest:
                 "password": password,
             }
         )
+        if invite is not UNSET:
+            field_dict["invite"] = invite
         if username is not UNSET:
             field_dict["username"] = username
 
@@ -53,6 +63,15 @@ class RegisterRequest:
         email = d.pop("email")
 
         password = d.pop("password")
+
+        def _parse_invite(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        invite = _parse_invite(d.pop("invite", UNSET))
 
         def _parse_username(data: object) -> None | str | Unset:
             if data is None:
@@ -66,6 +85,7 @@ class RegisterRequest:
         register_request = cls(
             email=email,
             password=password,
+            invite=invite,
             username=username,
         )
 

@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class SettingsChangesRegistrationType0(StrEnum):
+    INVITE = "invite"
     OFF = "off"
     OPEN = "open"
 

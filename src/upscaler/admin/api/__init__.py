@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from upscaler.admin.api import audit, batches, dashboard, jobs, models, settings, users, workers
+from upscaler.admin.api import (
+    audit,
+    batches,
+    dashboard,
+    invites,
+    jobs,
+    models,
+    settings,
+    users,
+    workers,
+)
 from upscaler.admin.api.common import AUTH_ERRORS
 from upscaler.auth.deps import require_admin
 
@@ -17,5 +27,5 @@ router = APIRouter(
     dependencies=[Depends(require_admin)],
     responses=AUTH_ERRORS,
 )
-for section in (dashboard, jobs, batches, workers, models, settings, users, audit):
+for section in (dashboard, jobs, batches, workers, models, settings, users, invites, audit):
     router.include_router(section.router)

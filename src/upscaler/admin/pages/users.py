@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
 from upscaler.accounts import keys
 from upscaler.admin import accounts_service, convert
+from upscaler.admin.api.invites import InviteRequest, invite
 from upscaler.admin.guards import AdminPage, admin_page_principal
 from upscaler.admin.pages.forms import checked, text
 from upscaler.admin.rendering import redirect, render
@@ -62,26 +64,59 @@ async def _user_page(
     return render(request, "admin/user.html", principal, **(values | extra))
 
 
-@router.get("/users")
-async def users_page(
-    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+async def _users(
+    request: Request,
+    principal: AdminPage,
+    context: AppContext,
+    session: AsyncSession,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
     counts = await sessions.live_counts(session, auth_runtime(context).policy)
     users = [
         convert.user_out(u, counts.get(u.id or 0, 0)) for u in await accounts.list_users(session)
     ]
+    values: dict[str, Any] = {
+        "created": None,
+        "errors": {},
+        "form_values": {},
+        "invitation": None,
+        "registration": (await context.live.get()).registration,
+    }
     return render(
         request,
         "admin/users.html",
         principal,
+        status_code=status_code,
         section="users",
         title="Users",
         users=users,
         roles=accounts.ROLES,
-        created=None,
-        errors={},
-        form_values={},
+        **(values | extra),
     )
+
+
+@router.get("/users")
+async def users_page(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    return await _users(request, principal, context, session)
+
+
+@router.post("/invites")
+async def invite_someone(
+    request: Request, principal: AdminPage, context: ContextDep, session: SessionDep
+) -> Response:
+    email = text(await request.form(), "email", 254) or ""
+    try:
+        made = await invite(
+            InviteRequest(email=email).email, request, context, session, principal.actor
+        )
+    except ValidationError:
+        return await _users(
+            request, principal, context, session, 400, errors={"invite": "is not an e-mail address"}
+        )
+    return await _users(request, principal, context, session, 201, invitation=made)
 
 
 @router.post("/users")
@@ -109,19 +144,12 @@ async def create_user(
     except APIError as error:
         errors = {f.field: f.message for f in error.fields} or {"form": error.message}
         status = error.status
-    counts = await sessions.live_counts(session, auth_runtime(context).policy)
-    users = [
-        convert.user_out(u, counts.get(u.id or 0, 0)) for u in await accounts.list_users(session)
-    ]
-    return render(
+    return await _users(
         request,
-        "admin/users.html",
         principal,
-        status_code=status,
-        section="users",
-        title="Users",
-        users=users,
-        roles=accounts.ROLES,
+        context,
+        session,
+        status,
         created=created,
         errors=errors,
         form_values=values if errors else {},
