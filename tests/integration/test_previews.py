@@ -15,7 +15,14 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.helpers import IMAGES, SLOW_IMAGE, Service, upload, wait_for_job
+from tests.helpers import (
+    IMAGES,
+    SLOW_IMAGE,
+    Service,
+    fresh_postgres_database,
+    upload,
+    wait_for_job,
+)
 
 #: High enough for the tests before the limit's own, which counts to it.
 PREVIEW_LIMIT = 14
@@ -33,6 +40,15 @@ INSTALLED = {
     "realesrgan-x4fast",
     "realesr-animevideov3",
 }
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A database of this module's own: its workers register all four models
+    as active, and later modules' workers (with the test model alone) would be
+    sent jobs for models they do not have."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

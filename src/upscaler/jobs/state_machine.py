@@ -85,6 +85,8 @@ async def claim(
         worker_id=worker_id,
         lease_expires_at=now + timedelta(seconds=lease_seconds),
         started_at=func.coalesce(col(Job.started_at), now),
+        # A worker can take the message before the API has marked it sent.
+        enqueued_at=func.coalesce(col(Job.enqueued_at), now),
         attempts=col(Job.attempts) + 1,
         error_message=None,
     )
