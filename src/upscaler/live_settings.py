@@ -49,6 +49,9 @@ class RuntimeSettings(BaseModel):
     account_rate_limit_per_minute: int = Field(default=60, ge=0, le=100_000)
     free_daily_jobs: int = Field(default=100, ge=0, le=10_000_000)
     pro_daily_jobs: int = Field(default=0, ge=0, le=10_000_000)
+    # Input megapixels per calendar month (UTC) by plan (0 = no quota).
+    free_monthly_megapixels: float = Field(default=0, ge=0, le=1e9)
+    pro_monthly_megapixels: float = Field(default=0, ge=0, le=1e9)
     max_queued_jobs: int = Field(default=10_000, ge=0, le=10_000_000)
     # Who may make an account on /register: anyone (open), whoever has an
     # admin's invitation for their address (invite), or nobody (off); admins

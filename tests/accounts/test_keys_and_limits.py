@@ -146,6 +146,21 @@ def test_the_daily_quota_and_the_ip_limit_are_independent(
         assert post(client, other_key).status_code == 202
 
 
+def test_the_monthly_megapixel_quota(server: LiveServer, client: httpx.Client) -> None:
+    _token, key = new_account(client)
+    with live_settings(server, free_monthly_megapixels=0.05):  # the image is 0.032 MP
+        assert post(client, key).status_code == 202
+        over = post(client, key)
+        assert over.status_code == 429, over.text
+        assert error_of(over)["code"] == "quota_exceeded"
+        assert "monthly quota" in error_of(over)["message"]
+        assert int(over.headers["Retry-After"]) > 0
+        usage = client.get("/api/v1/me/usage", headers=bearer(key)).json()
+        assert usage["monthly_megapixels_quota"] == 0.05
+        assert usage["input_megapixels_this_month"] == pytest.approx(0.032, abs=1e-3)
+        assert post(client).status_code == 202  # anonymous callers have no account quota
+
+
 def test_the_queue_has_a_cap(server: LiveServer, client: httpx.Client) -> None:
     """While the queue is paused nothing leaves it: with a cap of one waiting
     job, the second upload at the latest is refused."""

@@ -99,7 +99,13 @@ def test_register_verify_upload_key_usage_and_quota(
         assert wait_for_job(curl, sent.json()["job_id"])["status"] == "completed"
         page.goto(f"{url}/me")
         assert usage_today(page) == f"2 of {QUOTA}"
-        assert page.locator(f"#my-jobs [data-job-id='{sent.json()['job_id']}']").count() == 1
+        done = page.locator(f"#my-jobs [data-job-id='{sent.json()['job_id']}']")
+        assert done.count() == 1
+        # A finished job shows its preview and a download of the result.
+        assert done.locator("img.my-job-thumb").count() == 1
+        download = done.locator("a.my-job-download")
+        assert "(358 \N{MULTIPLICATION SIGN} 358)" in (download.text_content() or "")
+        assert curl.get(str(download.get_attribute("href"))).status_code == 200
 
         with SMALL.open("rb") as handle:
             third = curl.post(

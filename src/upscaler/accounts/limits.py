@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from upscaler.accounts.caller import Caller
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
-from upscaler.db.tables import Job
+from upscaler.db.tables import Job, Upload
 from upscaler.db.types import utcnow
 from upscaler.live_settings import RuntimeSettings
 from upscaler.ratelimit import too_many
@@ -41,6 +41,29 @@ def daily_quota(caller: Caller, live: RuntimeSettings) -> int:
     if caller.user is None or caller.is_admin:
         return 0
     return live.pro_daily_jobs if caller.user.plan == "pro" else live.free_daily_jobs
+
+
+def monthly_megapixels(caller: Caller, live: RuntimeSettings) -> float:
+    """0: none (admins never have one)."""
+    if caller.user is None or caller.is_admin:
+        return 0.0
+    pro = caller.user.plan == "pro"
+    return live.pro_monthly_megapixels if pro else live.free_monthly_megapixels
+
+
+def start_of_month(now: datetime) -> datetime:
+    return start_of_day(now).replace(day=1)
+
+
+async def pixels_since(session: AsyncSession, owner_id: int, since: datetime) -> int:
+    """Input pixels (every frame) of the owner's jobs since `since`."""
+    statement = (
+        select(func.coalesce(func.sum(Upload.width * Upload.height * Upload.frames), 0))
+        .select_from(Job)
+        .join(Upload, col(Upload.id) == col(Job.upload_id))
+        .where(col(Job.owner_id) == owner_id, col(Job.created_at) >= since)
+    )
+    return int((await session.exec(statement)).one())
 
 
 async def jobs_since(session: AsyncSession, owner_id: int, since: datetime) -> int:
@@ -77,12 +100,34 @@ async def check_rate(context: AppContext, caller: Caller, live: RuntimeSettings)
     )
 
 
-async def check_room(
-    context: AppContext, caller: Caller, live: RuntimeSettings, jobs: int = 1
+async def _check_month(
+    session: AsyncSession, caller: Caller, live: RuntimeSettings, pixels: int
 ) -> None:
-    """The daily quota and the queue cap, for `jobs` new jobs."""
+    quota = monthly_megapixels(caller, live)
+    if not quota or caller.user_id is None:
+        return
+    now = utcnow()
+    used = await pixels_since(session, caller.user_id, start_of_month(now)) / 1e6
+    if used + pixels / 1e6 > quota:
+        month = start_of_month(now)
+        following = (month + timedelta(days=32)).replace(day=1)
+        raise too_many(
+            "quota_exceeded",
+            f"the monthly quota of this account's plan is {quota:g} input megapixels; "
+            f"{used:.2f} used this month, this request needs {pixels / 1e6:.2f}; "
+            "it resets on the 1st (UTC)",
+            max(1, int((following - now).total_seconds())),
+        )
+
+
+async def check_room(
+    context: AppContext, caller: Caller, live: RuntimeSettings, jobs: int = 1, pixels: int = 0
+) -> None:
+    """The daily and monthly quotas and the queue cap, for `jobs` new jobs of
+    `pixels` input pixels together."""
     quota = daily_quota(caller, live)
     async with context.sessions() as session:
+        await _check_month(session, caller, live, pixels)
         if quota and caller.user_id is not None:
             now = utcnow()
             used = await jobs_since(session, caller.user_id, start_of_day(now))

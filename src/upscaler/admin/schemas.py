@@ -270,6 +270,8 @@ class SettingsChanges(BaseModel):
     account_rate_limit_per_minute: int | None = None
     free_daily_jobs: int | None = None
     pro_daily_jobs: int | None = None
+    free_monthly_megapixels: float | None = None
+    pro_monthly_megapixels: float | None = None
     max_queued_jobs: int | None = None
     registration: Literal["open", "invite", "off"] | None = None
     watermark_free_tier: bool | None = None

@@ -201,7 +201,8 @@ async def accept(
             "no image in the batch can be upscaled",
             fields=[FieldError("file", f"{r.name}: {r.message}") for r in rejected[:20]],
         )
-    await check_room(context, caller, live, len(planned))  # the quota counts every image
+    # The quotas count every image.
+    await check_room(context, caller, live, len(planned), sum(p.info.pixels for p in planned))
     keys = await _store(context, planned)
     batch = Batch(
         id=new_batch_id(),

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.accounts import keys
 from upscaler.accounts.caller import Caller, CallerDep
-from upscaler.accounts.limits import daily_quota, jobs_since, start_of_day
+from upscaler.accounts.limits import daily_quota, jobs_since, monthly_megapixels, start_of_day
 from upscaler.audit.csvexport import csv_download
 from upscaler.audit.service import add
 from upscaler.auth.deps import UserPrincipal
@@ -113,6 +113,7 @@ async def usage_of(session: AsyncSession, caller: Caller, live: RuntimeSettings)
         resets_at=start_of_day(now) + timedelta(days=1),
         jobs_this_month=int(totals[0]),
         input_megapixels_this_month=round(int(totals[1]) / 1e6, 3),
+        monthly_megapixels_quota=monthly_megapixels(caller, live),
     )
 
 

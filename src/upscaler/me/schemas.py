@@ -34,6 +34,8 @@ class UsageOut(BaseModel):
     resets_at: datetime
     jobs_this_month: int
     input_megapixels_this_month: float
+    #: 0: no monthly quota.
+    monthly_megapixels_quota: float
 
 
 class MyJob(BaseModel):

@@ -268,7 +268,7 @@ async def take_upload(
             context.settings, email=form.email, callback_url=form.callback_url
         )
         info = await inspect(received, live)
-        await check_room(context, caller, live)
+        await check_room(context, caller, live, pixels=info.pixels)
         return await accept(
             context,
             received,

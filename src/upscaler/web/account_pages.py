@@ -19,10 +19,12 @@ from upscaler.accounts.caller import Caller
 from upscaler.auth.cookies import clear_session_cookie, set_session_cookie
 from upscaler.auth.deps import OptionalPrincipal, auth_runtime, check_csrf, client_ip
 from upscaler.auth.service import sign_in, sign_out
+from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.downloads.request_links import base_url
 from upscaler.errors import APIError
+from upscaler.jobs.service import artifact_links
 from upscaler.me import registration
 from upscaler.me.endpoints import usage_of
 from upscaler.web.origin import is_same_origin
@@ -302,6 +304,12 @@ async def _me(
             .limit(50)
         )
     ).all()
+    # Finished jobs show their preview and a download (freshly signed links).
+    links = {
+        job.job_id: await artifact_links(context, request, job, upload, inline_original=False)
+        for job, upload in jobs
+        if job.status == JobStatus.COMPLETED
+    }
     return _page(
         request,
         "public/account/me.html",
@@ -310,6 +318,7 @@ async def _me(
             "usage": await usage_of(session, caller, await context.live.get()),
             "keys": await keys.list_keys(session, principal.user_id),
             "jobs": jobs,
+            "links": links,
             "csrf": principal.csrf_token or "",
             **extra,
         },

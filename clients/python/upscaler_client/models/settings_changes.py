@@ -21,6 +21,7 @@ class SettingsChanges:
             account_rate_limit_per_minute (int | None | Unset):
             allowed_mimes (list[str] | None | Unset):
             free_daily_jobs (int | None | Unset):
+            free_monthly_megapixels (float | None | Unset):
             instant_repeats (bool | None | Unset):
             job_max_retries (int | None | Unset):
             job_timeout_seconds (int | None | Unset):
@@ -30,6 +31,7 @@ class SettingsChanges:
             max_queued_jobs (int | None | Unset):
             max_upload_size_bytes (int | None | Unset):
             pro_daily_jobs (int | None | Unset):
+            pro_monthly_megapixels (float | None | Unset):
             queue_paused (bool | None | Unset):
             rate_limit_per_minute (int | None | Unset):
             registration (None | SettingsChangesRegistrationType0 | Unset):
@@ -40,6 +42,7 @@ class SettingsChanges:
     account_rate_limit_per_minute: int | None | Unset = UNSET
     allowed_mimes: list[str] | None | Unset = UNSET
     free_daily_jobs: int | None | Unset = UNSET
+    free_monthly_megapixels: float | None | Unset = UNSET
     instant_repeats: bool | None | Unset = UNSET
     job_max_retries: int | None | Unset = UNSET
     job_timeout_seconds: int | None | Unset = UNSET
@@ -49,6 +52,7 @@ class SettingsChanges:
     max_queued_jobs: int | None | Unset = UNSET
     max_upload_size_bytes: int | None | Unset = UNSET
     pro_daily_jobs: int | None | Unset = UNSET
+    pro_monthly_megapixels: float | None | Unset = UNSET
     queue_paused: bool | None | Unset = UNSET
     rate_limit_per_minute: int | None | Unset = UNSET
     registration: None | SettingsChangesRegistrationType0 | Unset = UNSET
@@ -77,6 +81,12 @@ class SettingsChanges:
             free_daily_jobs = UNSET
         else:
             free_daily_jobs = self.free_daily_jobs
+
+        free_monthly_megapixels: float | None | Unset
+        if isinstance(self.free_monthly_megapixels, Unset):
+            free_monthly_megapixels = UNSET
+        else:
+            free_monthly_megapixels = self.free_monthly_megapixels
 
         instant_repeats: bool | None | Unset
         if isinstance(self.instant_repeats, Unset):
@@ -132,6 +142,12 @@ class SettingsChanges:
         else:
             pro_daily_jobs = self.pro_daily_jobs
 
+        pro_monthly_megapixels: float | None | Unset
+        if isinstance(self.pro_monthly_megapixels, Unset):
+            pro_monthly_megapixels = UNSET
+        else:
+            pro_monthly_megapixels = self.pro_monthly_megapixels
+
         queue_paused: bool | None | Unset
         if isinstance(self.queue_paused, Unset):
             queue_paused = UNSET
@@ -173,6 +189,8 @@ class SettingsChanges:
             field_dict["allowed_mimes"] = allowed_mimes
         if free_daily_jobs is not UNSET:
             field_dict["free_daily_jobs"] = free_daily_jobs
+        if free_monthly_megapixels is not UNSET:
+            field_dict["free_monthly_megapixels"] = free_monthly_megapixels
         if instant_repeats is not UNSET:
             field_dict["instant_repeats"] = instant_repeats
         if job_max_retries is not UNSET:
@@ -191,6 +209,8 @@ class SettingsChanges:
             field_dict["max_upload_size_bytes"] = max_upload_size_bytes
         if pro_daily_jobs is not UNSET:
             field_dict["pro_daily_jobs"] = pro_daily_jobs
+        if pro_monthly_megapixels is not UNSET:
+            field_dict["pro_monthly_megapixels"] = pro_monthly_megapixels
         if queue_paused is not UNSET:
             field_dict["queue_paused"] = queue_paused
         if rate_limit_per_minute is not UNSET:
@@ -244,6 +264,15 @@ class SettingsChanges:
             return cast(int | None | Unset, data)
 
         free_daily_jobs = _parse_free_daily_jobs(d.pop("free_daily_jobs", UNSET))
+
+        def _parse_free_monthly_megapixels(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        free_monthly_megapixels = _parse_free_monthly_megapixels(d.pop("free_monthly_megapixels", UNSET))
 
         def _parse_instant_repeats(data: object) -> bool | None | Unset:
             if data is None:
@@ -326,6 +355,15 @@ class SettingsChanges:
 
         pro_daily_jobs = _parse_pro_daily_jobs(d.pop("pro_daily_jobs", UNSET))
 
+        def _parse_pro_monthly_megapixels(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        pro_monthly_megapixels = _parse_pro_monthly_megapixels(d.pop("pro_monthly_megapixels", UNSET))
+
         def _parse_queue_paused(data: object) -> bool | None | Unset:
             if data is None:
                 return data
@@ -383,6 +421,7 @@ class SettingsChanges:
             account_rate_limit_per_minute=account_rate_limit_per_minute,
             allowed_mimes=allowed_mimes,
             free_daily_jobs=free_daily_jobs,
+            free_monthly_megapixels=free_monthly_megapixels,
             instant_repeats=instant_repeats,
             job_max_retries=job_max_retries,
             job_timeout_seconds=job_timeout_seconds,
@@ -392,6 +431,7 @@ class SettingsChanges:
             max_queued_jobs=max_queued_jobs,
             max_upload_size_bytes=max_upload_size_bytes,
             pro_daily_jobs=pro_daily_jobs,
+            pro_monthly_megapixels=pro_monthly_megapixels,
             queue_paused=queue_paused,
             rate_limit_per_minute=rate_limit_per_minute,
             registration=registration,

@@ -18,6 +18,7 @@ class UsageOut:
         input_megapixels_this_month (float):
         jobs_this_month (int):
         jobs_today (int):
+        monthly_megapixels_quota (float):
         plan (str):
         resets_at (datetime.datetime):
     """
@@ -26,6 +27,7 @@ class UsageOut:
     input_megapixels_this_month: float
     jobs_this_month: int
     jobs_today: int
+    monthly_megapixels_quota: float
     plan: str
     resets_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -39,6 +41,8 @@ class UsageOut:
 
         jobs_today = self.jobs_today
 
+        monthly_megapixels_quota = self.monthly_megapixels_quota
+
         plan = self.plan
 
         resets_at = self.resets_at.isoformat()
@@ -51,6 +55,7 @@ class UsageOut:
                 "input_megapixels_this_month": input_megapixels_this_month,
                 "jobs_this_month": jobs_this_month,
                 "jobs_today": jobs_today,
+                "monthly_megapixels_quota": monthly_megapixels_quota,
                 "plan": plan,
                 "resets_at": resets_at,
             }
@@ -69,6 +74,8 @@ class UsageOut:
 
         jobs_today = d.pop("jobs_today")
 
+        monthly_megapixels_quota = d.pop("monthly_megapixels_quota")
+
         plan = d.pop("plan")
 
         resets_at = datetime.datetime.fromisoformat(d.pop("resets_at"))
@@ -78,6 +85,7 @@ class UsageOut:
             input_megapixels_this_month=input_megapixels_this_month,
             jobs_this_month=jobs_this_month,
             jobs_today=jobs_today,
+            monthly_megapixels_quota=monthly_megapixels_quota,
             plan=plan,
             resets_at=resets_at,
         )

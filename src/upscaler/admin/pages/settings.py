@@ -35,6 +35,8 @@ INTEGER_FIELDS = (
     "pro_daily_jobs",
     "max_queued_jobs",
 )
+#: Settings that take a decimal number.
+DECIMAL_FIELDS = ("free_monthly_megapixels", "pro_monthly_megapixels")
 FLAG_FIELDS = ("maintenance_mode", "queue_paused", "instant_repeats", "watermark_free_tier")
 
 
@@ -92,6 +94,13 @@ async def settings_submit(
             changes[name] = int(raw)
         except ValueError:
             errors[name] = "must be a whole number"
+    for name in DECIMAL_FIELDS:
+        if name not in form:
+            continue
+        try:
+            changes[name] = float(str(form.get(name, "")).strip().replace(",", ""))
+        except ValueError:
+            errors[name] = "must be a number"
     for name in FLAG_FIELDS:
         changes[name] = checked(form, name)
     if "registration" in form:
