@@ -13,12 +13,20 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.accounts import keys
 from upscaler.accounts.caller import Caller
 from upscaler.auth.cookies import clear_session_cookie, set_session_cookie
-from upscaler.auth.deps import OptionalPrincipal, auth_runtime, check_csrf, client_ip
+from upscaler.auth.deps import (
+    OptionalPrincipal,
+    Principal,
+    auth_runtime,
+    check_csrf,
+    client_ip,
+)
 from upscaler.auth.service import sign_in, sign_out
+from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
 from upscaler.db.tables import Job, Upload
 from upscaler.deps import ContextDep, SessionDep
@@ -83,7 +91,7 @@ async def _fields(request: Request) -> dict[str, str]:
     return {name: str(value)[:1000] for name, value in form.items() if isinstance(value, str)}
 
 
-def _cross_site(request: Request, context: Any) -> bool:
+def _cross_site(request: Request, context: AppContext) -> bool:
     return not is_same_origin(request, context.settings.public_base_url)
 
 
@@ -292,7 +300,11 @@ async def reset_submit(request: Request, context: ContextDep) -> HTMLResponse:
 
 
 async def _me(
-    request: Request, context: Any, session: Any, principal: Any, **extra: Any
+    request: Request,
+    context: AppContext,
+    session: AsyncSession,
+    principal: Principal,
+    **extra: Any,
 ) -> HTMLResponse:
     caller = Caller(client_ip(request), principal.user)
     jobs = (
