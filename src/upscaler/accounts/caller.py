@@ -92,9 +92,3 @@ async def current_caller(
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
-
-
-def not_found_unless_visible(caller: Caller, owner_id: int | None, error: APIError) -> None:
-    """Another account's job is a 404, exactly like one that does not exist."""
-    if not caller.may_see(owner_id):
-        raise error

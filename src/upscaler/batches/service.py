@@ -15,30 +15,29 @@ import secrets
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from upscaler.accounts import captcha
 from upscaler.accounts.caller import Caller
 from upscaler.accounts.limits import check_rate, check_room, wants_watermark
 from upscaler.batches.intake import BatchLimits, Candidate, Intake, Rejection, bmp_to_png, collect
 from upscaler.context import AppContext
-from upscaler.contracts import JobStatus, Queue
+from upscaler.contracts import JobStatus
 from upscaler.db.tables import Batch, Job, Upload
 from upscaler.errors import APIError, FieldError
 from upscaler.jobs import state_machine
+from upscaler.jobs.commands import enqueue_committed
 from upscaler.jobs.estimate import MIN_SECONDS
 from upscaler.live_settings import RuntimeSettings
-from upscaler.queueing.producer import QueueUnavailableError
-from upscaler.receive import FILE_FIELD, PartRules, receive_parts, too_large
+from upscaler.receive import FILE_FIELD, PartRules, ReceivedUpload, receive_parts, too_large
 from upscaler.storage import new_key
 from upscaler.uploads.admission import Placement, place_upload
 from upscaler.uploads.schemas import UploadForm
 from upscaler.uploads.service import (
     check_animation_output,
-    clean_filename,
-    new_upload_id,
     sized_plan,
     unavailable,
+    upload_row,
 )
 from upscaler.uploads.validation import EXTENSION_BY_KIND, ImageInfo, inspect_image
 
@@ -140,20 +139,15 @@ async def _forget(context: AppContext, keys: list[str]) -> None:
 
 
 def _rows(batch_id: str, item: Planned, key: str, owner_id: int | None) -> tuple[Upload, Job]:
-    candidate, info = item.candidate, item.info
-    upload = Upload(
-        id=new_upload_id(),
-        owner_id=owner_id,
-        original_filename=clean_filename(PurePosixPath(candidate.name).name),
-        mime_type=info.mime_type,
-        width=info.width,
-        height=info.height,
-        frames=info.frames,
+    candidate = item.candidate
+    received = ReceivedUpload(
+        path=candidate.path,
+        filename=candidate.name,  # the row keeps the base name; the path goes beside it
         size_bytes=candidate.size_bytes,
         sha256=candidate.sha256,
-        storage_key=key,
-        batch_path=candidate.name,
     )
+    upload = upload_row(received, item.info, key, owner_id)
+    upload.batch_path = candidate.name
     placement = item.placement
     job = Job(
         job_id=state_machine.new_job_id(),
@@ -168,19 +162,6 @@ def _rows(batch_id: str, item: Planned, key: str, owner_id: int | None) -> tuple
         model_reason=placement.reason,
     )
     return upload, job
-
-
-async def _enqueue(context: AppContext, jobs: list[Job]) -> None:
-    """After the commit. A queue that is down leaves the rest to the sweeper,
-    which enqueues every queued job without a message: none is lost."""
-    for job in jobs:
-        try:
-            await context.producer.enqueue(job.job_id, Queue(job.queue))
-        except QueueUnavailableError as error:
-            log.warning("queue unavailable; the sweeper will enqueue batch jobs: %s", error)
-            return
-        async with context.sessions() as session:
-            await state_machine.mark_enqueued(session, job.job_id)
 
 
 async def accept(
@@ -227,7 +208,7 @@ async def accept(
     except Exception:
         await _forget(context, keys)
         raise
-    await _enqueue(context, [job for _upload, job in pairs])
+    await enqueue_committed(context, [job for _upload, job in pairs])
     log.info("batch %s accepted: %d job(s), %d refused", batch.id, len(pairs), len(rejected))
     return batch, [(job, upload) for upload, job in pairs]
 

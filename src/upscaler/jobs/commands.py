@@ -105,7 +105,9 @@ async def _new_params(
     return params
 
 
-async def _enqueue(context: AppContext, jobs: Sequence[Job]) -> None:
+async def enqueue_committed(context: AppContext, jobs: Sequence[Job]) -> None:
+    """Enqueue jobs whose rows are committed; a queue that is down leaves the
+    rest to the sweeper, which enqueues every queued job without a message."""
     for job in jobs:
         try:
             await context.producer.enqueue(job.job_id, Queue(job.queue))
@@ -171,7 +173,7 @@ async def requeue(
         },
     )
     await session.commit()
-    await _enqueue(context, [job])
+    await enqueue_committed(context, [job])
     return job
 
 
@@ -250,7 +252,7 @@ async def requeue_by_model(
         },
     )
     await session.commit()
-    await _enqueue(context, created)
+    await enqueue_committed(context, created)
     return pairs
 
 
@@ -300,7 +302,7 @@ async def requeue_batch_failures(
         },
     )
     await session.commit()
-    await _enqueue(context, created)
+    await enqueue_committed(context, created)
     return created, skipped
 
 

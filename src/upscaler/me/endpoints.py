@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.accounts import keys
 from upscaler.accounts.caller import Caller, CallerDep
-from upscaler.accounts.limits import daily_quota, jobs_since, monthly_megapixels, start_of_day
+from upscaler.accounts.limits import (
+    daily_quota,
+    jobs_since,
+    monthly_megapixels,
+    pixels_since,
+    start_of_day,
+    start_of_month,
+)
 from upscaler.audit.csvexport import csv_download
 from upscaler.audit.service import add
 from upscaler.auth.deps import UserPrincipal
@@ -91,28 +97,33 @@ def _account(caller: Caller) -> int:
     return caller.user_id
 
 
+async def newest_jobs(
+    session: AsyncSession, owner_id: int, limit: int
+) -> Sequence[tuple[Job, Upload]]:
+    """The owner's newest jobs with their uploads (the API's list and /me)."""
+    statement = (
+        select(Job, Upload)
+        .join(Upload, col(Upload.id) == col(Job.upload_id))
+        .where(col(Job.owner_id) == owner_id)
+        .order_by(col(Job.created_at).desc())
+        .limit(limit)
+    )
+    return (await session.exec(statement)).all()
+
+
 async def usage_of(session: AsyncSession, caller: Caller, live: RuntimeSettings) -> UsageOut:
     """Jobs today against the plan's quota; this month's jobs and input megapixels."""
     owner = _account(caller)
     assert caller.user is not None
     now = utcnow()
-    month = start_of_day(now).replace(day=1)
-    pixels = func.coalesce(func.sum(Upload.width * Upload.height * Upload.frames), 0)
-    totals = (
-        await session.exec(
-            select(func.count(), pixels)
-            .select_from(Job)
-            .join(Upload, col(Upload.id) == col(Job.upload_id))
-            .where(col(Job.owner_id) == owner, col(Job.created_at) >= month)
-        )
-    ).one()
+    month = start_of_month(now)
     return UsageOut(
         plan=caller.user.plan,
         jobs_today=await jobs_since(session, owner, start_of_day(now)),
         daily_quota=daily_quota(caller, live),
         resets_at=start_of_day(now) + timedelta(days=1),
-        jobs_this_month=int(totals[0]),
-        input_megapixels_this_month=round(int(totals[1]) / 1e6, 3),
+        jobs_this_month=await jobs_since(session, owner, month),
+        input_megapixels_this_month=round(await pixels_since(session, owner, month) / 1e6, 3),
         monthly_megapixels_quota=monthly_megapixels(caller, live),
     )
 
@@ -131,15 +142,7 @@ async def my_jobs(
     """My newest jobs (at most `limit`, up to 200)."""
     owner = _account(caller)
     base = base_url(context, request)
-    rows = (
-        await session.exec(
-            select(Job, Upload)
-            .join(Upload, col(Upload.id) == col(Job.upload_id))
-            .where(col(Job.owner_id) == owner)
-            .order_by(col(Job.created_at).desc())
-            .limit(max(1, min(limit, 200)))
-        )
-    ).all()
+    rows = await newest_jobs(session, owner, max(1, min(limit, 200)))
     return [
         MyJob(
             job_id=job.job_id,
@@ -167,7 +170,7 @@ async def my_usage_csv(
     CSV: the same columns as the admin's usage report."""
     _account(caller)
     assert caller.user is not None
-    start = since or start_of_day(utcnow()).replace(day=1)
+    start = since or start_of_month(utcnow())
     where = JobFilter(owner=caller.user.username, since=start)
 
     async def rows(reader: AsyncSession) -> AsyncIterator[list[Any]]:

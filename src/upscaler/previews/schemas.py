@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from upscaler.contracts import Denoise, Factor, PreviewStatus
 from upscaler.errors import APIError, FieldError
 from upscaler.previews.crop import DEFAULT_SIDE, MAX_SIDE, MIN_SIDE
+from upscaler.uploads.schemas import form_problems
 
 
 class PreviewForm(BaseModel):
@@ -34,17 +35,8 @@ class PreviewForm(BaseModel):
         try:
             form = cls.model_validate(fields)
         except ValidationError as error:
-            problems = [
-                FieldError(
-                    ".".join(str(p) for p in item["loc"]) or "form",
-                    "is not a known field"
-                    if item["type"] == "extra_forbidden"
-                    else item["msg"].removeprefix("Value error, "),
-                )
-                for item in error.errors()
-            ]
             raise APIError(
-                400, "invalid_request", "invalid preview form", fields=problems
+                400, "invalid_request", "invalid preview form", fields=form_problems(error)
             ) from error
         if (form.x is None) != (form.y is None):
             missing = "y" if form.y is None else "x"

@@ -105,7 +105,8 @@ async def start(
             _crop_and_save, received.path, form, crop_file
         )
         async with context.sessions() as session:
-            models = preview_models(await active_models(session))
+            active = await active_models(session)
+            models = preview_models(active)
             if not models:
                 raise unavailable(
                     "no upscaling model is installed yet; an operator must run `make models`"
@@ -114,7 +115,7 @@ async def start(
             cached = await find_cached(session, key, owner_id)
             if cached is not None:
                 return cached, True
-            placer = Placer(await active_models(session), await online_workers(session), pixels)
+            placer = Placer(active, await online_workers(session), pixels)
             entries = [
                 {
                     "model": model.name,

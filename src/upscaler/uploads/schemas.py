@@ -34,6 +34,20 @@ _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
 
+def form_problems(error: ValidationError) -> list[FieldError]:
+    """A form's validation errors as field errors, in the words the pages show."""
+    problems = []
+    for item in error.errors():
+        name = ".".join(str(p) for p in item["loc"]) or "form"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "is not a known field"
+        elif item["type"] == "missing":
+            message = "is required"
+        problems.append(FieldError(name, message.removeprefix("Value error, ")))
+    return problems
+
+
 class UploadForm(BaseModel):
     """Text fields of POST /api/v1/uploads (the file travels beside them)."""
 
@@ -118,17 +132,8 @@ class UploadForm(BaseModel):
         try:
             form = cls.model_validate(fields)
         except ValidationError as error:
-            problems = []
-            for item in error.errors():
-                name = ".".join(str(p) for p in item["loc"]) or "form"
-                message = item["msg"]
-                if item["type"] == "extra_forbidden":
-                    message = "is not a known field"
-                elif item["type"] == "missing":
-                    message = "is required"
-                problems.append(FieldError(name, message.removeprefix("Value error, ")))
             raise APIError(
-                400, "invalid_request", "invalid upload form", fields=problems
+                400, "invalid_request", "invalid upload form", fields=form_problems(error)
             ) from error
         if (problem := form._size_choice_problem()) is not None:
             raise APIError(400, "invalid_request", "invalid upload form", fields=[problem])

@@ -88,9 +88,10 @@ def check_animation_output(form: UploadForm, info: ImageInfo) -> None:
         )
 
 
-def _upload_row(
+def upload_row(
     received: ReceivedUpload, info: ImageInfo, storage_key: str, owner_id: int | None
 ) -> Upload:
+    """The upload's row: the file as received, the image as inspected."""
     return Upload(
         id=new_upload_id(),
         owner_id=owner_id,
@@ -151,7 +152,7 @@ async def accept(
 
     storage_key = new_key("originals", EXTENSION_BY_KIND[info.kind])
     await context.storage.put_file(storage_key, received.path, info.mime_type)
-    upload = _upload_row(received, info, storage_key, owner_id)
+    upload = upload_row(received, info, storage_key, owner_id)
     queue = placement.queue
     job = Job(
         job_id=state_machine.new_job_id(),
@@ -218,7 +219,7 @@ async def _repeat(
 ) -> Job:
     """An instant repeat: the rows only; the original, result and preview are
     the donor's stored objects (the bytes are the same, by the key)."""
-    upload = _upload_row(received, info, donor_upload.storage_key, owner_id)
+    upload = upload_row(received, info, donor_upload.storage_key, owner_id)
     job = repeats.repeated(
         donor, upload, state_machine.new_job_id(), key, params.model_dump(mode="json")
     )

@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from upscaler.accounts import keys
@@ -28,13 +27,12 @@ from upscaler.auth.deps import (
 from upscaler.auth.service import sign_in, sign_out
 from upscaler.context import AppContext
 from upscaler.contracts import JobStatus
-from upscaler.db.tables import Job, Upload
 from upscaler.deps import ContextDep, SessionDep
 from upscaler.downloads.request_links import base_url
 from upscaler.errors import APIError
 from upscaler.jobs.service import artifact_links
 from upscaler.me import registration
-from upscaler.me.endpoints import usage_of
+from upscaler.me.endpoints import newest_jobs, usage_of
 from upscaler.web.origin import is_same_origin
 from upscaler.web.pages import _page, error_page
 from upscaler.web.templating import sentence
@@ -307,15 +305,7 @@ async def _me(
     **extra: Any,
 ) -> HTMLResponse:
     caller = Caller(client_ip(request), principal.user)
-    jobs = (
-        await session.exec(
-            select(Job, Upload)
-            .join(Upload, col(Upload.id) == col(Job.upload_id))
-            .where(col(Job.owner_id) == principal.user_id)
-            .order_by(col(Job.created_at).desc())
-            .limit(50)
-        )
-    ).all()
+    jobs = await newest_jobs(session, principal.user_id, 50)
     # Finished jobs show their preview and a download (freshly signed links).
     links = {
         job.job_id: await artifact_links(context, request, job, upload, inline_original=False)
