@@ -40,6 +40,7 @@ from upscaler_worker.inference.engine_paths import (
 from upscaler_worker.inference.errors import InferenceError, InferenceTimeout
 from upscaler_worker.inference.installed import InstalledModel, read_installed
 from upscaler_worker.inference.providers import provider_options, session_options
+from upscaler_worker.inference.split import SplitGraphs, split_rrdbnet, tail_bands
 from upscaler_worker.inference.tiling import overlap_for
 
 __all__ = ["InstalledModel", "ModelRunner", "physical_cores", "read_installed"]
@@ -87,6 +88,14 @@ def physical_cores() -> int:
 #:   so a tile never exceeds its budget whichever step it lands on.
 SRVGG_BYTES_PER_INPUT_PIXEL = 1100.0
 RRDB_BYTES_PER_OUTPUT_PIXEL = 1000.0
+#: RRDBNet run as body + banded tail (``split``), each session's arena given
+#: back after its run: the body's 2.7-2.8 KB per input pixel (anime_6B, 256-512
+#: px tiles: 2784, 2802, 2808 B/px; 2.65 KB/px for the whole 512² job with the
+#: tail in four bands), rounded up.
+SPLIT_RRDB_BYTES_PER_INPUT_PIXEL = 3000.0
+#: Makes ONNX Runtime hand its arena's free blocks back at the end of a run:
+#: the body's and the tail's working sets then never add up.
+_SHRINK_ARENA = ("memory.enable_memory_arena_shrinkage", "cpu:0")
 
 
 def activation_bytes_per_input_pixel(arch: str | None, scale: int) -> float:
@@ -122,6 +131,8 @@ class ModelRunner:
     arch: str | None = None
     variant_of: str | None = None
     denoise: str | None = None
+    #: RRDBNet's upsampling tail when the body runs apart (``split``).
+    tail: ort.InferenceSession | None = None
     _active: set[Any] = field(default_factory=set, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -135,12 +146,15 @@ class ModelRunner:
         providers: list[str] | None = None,
         intra_op_threads: int | None = None,
         engine: EnginePath | None = None,
+        *,
+        split: bool = True,
     ) -> ModelRunner:
         """A runner for the model, cached per process.
 
         ``engine`` runs a CPU path (``engine_paths``) exactly as named, or
         raises when it cannot start; without it the providers are tried in
-        priority order (a GPU first) in fp32.
+        priority order (a GPU first) in fp32. On the CPU an RRDBNet runs as
+        body and tail (``split``) unless ``split`` is false.
         """
         path = Path(onnx_path).resolve()
         if not path.is_file():
@@ -153,6 +167,7 @@ class ModelRunner:
             tuple(providers or ()),
             intra_op_threads,
             engine.key if engine else None,
+            split,
         )
         with cls._cache_lock:
             cached = cls._cache.get(key)
@@ -160,9 +175,9 @@ class ModelRunner:
                 cls._cache.move_to_end(key)
                 return cached
         if engine is not None:
-            runner = cls._create_on_path(path, engine, intra_op_threads)
+            runner = cls._create_on_path(path, engine, intra_op_threads, split)
         else:
-            runner = cls._create(path, available_providers(providers), intra_op_threads)
+            runner = cls._create(path, available_providers(providers), intra_op_threads, split)
         with cls._cache_lock:
             cls._cache[key] = runner
             while len(cls._cache) > _CACHE_SIZE:
@@ -175,7 +190,14 @@ class ModelRunner:
             cls._cache.clear()
 
     @classmethod
-    def _create(cls, path: Path, providers: list[str], intra_op_threads: int | None) -> ModelRunner:
+    def _create(
+        cls, path: Path, providers: list[str], intra_op_threads: int | None, split: bool
+    ) -> ModelRunner:
+        if split and providers[0] == CPU:
+            graphs = split_rrdbnet(path)
+            if graphs is not None:
+                threads = intra_op_threads or physical_cores()
+                return cls._split_runner(graphs, path, [CPU], threads, "fp32")
         session, use_half = cls._first_working_session(path, providers, intra_op_threads)
         provider = str(session.get_providers()[0])
         fp16 = (use_half and provider == "CUDAExecutionProvider") or provider == (
@@ -185,7 +207,7 @@ class ModelRunner:
 
     @classmethod
     def _create_on_path(
-        cls, path: Path, engine: EnginePath, intra_op_threads: int | None
+        cls, path: Path, engine: EnginePath, intra_op_threads: int | None, split: bool
     ) -> ModelRunner:
         if engine.provider not in ort.get_available_providers():
             raise RuntimeError(f"{engine.provider} is not in this onnxruntime build")
@@ -194,6 +216,12 @@ class ModelRunner:
         if engine.provider == OPENVINO:
             # CPU stays listed for any node OpenVINO declines.
             providers = [(OPENVINO, openvino_options(engine, threads, None)), CPU]
+        graphs = split_rrdbnet(model_file(engine, path)) if split else None
+        if graphs is not None:
+            runner = cls._split_runner(graphs, path, providers, threads, engine.precision)
+            if runner.provider != engine.provider:
+                raise RuntimeError(f"{engine.provider} did not start (runs on {runner.provider})")
+            return runner
         session = ort.InferenceSession(
             str(model_file(engine, path)),
             sess_options=session_options(threads, gpu=False),
@@ -203,6 +231,20 @@ class ModelRunner:
         if provider != engine.provider:
             raise RuntimeError(f"{engine.provider} did not start (the session runs on {provider})")
         return cls._described(session, path, provider, engine.precision)
+
+    @classmethod
+    def _split_runner(
+        cls, graphs: SplitGraphs, path: Path, providers: list[Any], threads: int, precision: str
+    ) -> ModelRunner:
+        body, tail = (
+            ort.InferenceSession(
+                graph, sess_options=session_options(threads, gpu=False), providers=providers
+            )
+            for graph in (graphs.body, graphs.tail)
+        )
+        runner = cls._described(body, path, str(body.get_providers()[0]), precision)
+        runner.tail = tail
+        return runner
 
     @classmethod
     def _described(
@@ -273,6 +315,8 @@ class ModelRunner:
     @property
     def bytes_per_input_pixel(self) -> float:
         """Working memory of one tile per input pixel (see activation_bytes_per_input_pixel)."""
+        if self.tail is not None:
+            return SPLIT_RRDB_BYTES_PER_INPUT_PIXEL
         return activation_bytes_per_input_pixel(self.arch, self.scale)
 
     @property
@@ -287,20 +331,27 @@ class ModelRunner:
         terminate flag when it passes: ONNX Runtime stops between nodes and the
         call raises InferenceTimeout. ``terminate()`` stops every running call.
         """
-        options = ort.RunOptions()
+        # Two option sets: the second also gives the arena back after its run
+        # (the body's run, and the tail's last band); both can be terminated.
+        options, shrinking = ort.RunOptions(), ort.RunOptions()
+        shrinking.add_run_config_entry(*_SHRINK_ARENA)
         timer: threading.Timer | None = None
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise InferenceTimeout("the time limit was reached")
-            timer = threading.Timer(remaining, _set_terminate, args=(options,))
+            timer = threading.Timer(remaining, _set_terminate, args=(options, shrinking))
             timer.daemon = True
             timer.start()
         with self._lock:
-            self._active.add(options)
+            self._active.update((options, shrinking))
         try:
             feed = {self.input_name: np.ascontiguousarray(batch, dtype=self.input_dtype)}
-            (output,) = self.session.run(None, feed, options)
+            if self.tail is None:
+                (output,) = self.session.run(None, feed, options)
+            else:
+                (features,) = self.session.run(None, feed, shrinking)
+                output = self._run_tail(self.tail, features, options, shrinking)
         except Exception as exc:  # ORT raises plain RuntimeError/Fail subclasses
             if deadline is not None and time.monotonic() >= deadline:
                 raise InferenceTimeout("the time limit was reached during a tile") from exc
@@ -313,8 +364,40 @@ class ModelRunner:
             if timer is not None:
                 timer.cancel()
             with self._lock:
-                self._active.discard(options)
+                self._active.difference_update((options, shrinking))
         return np.asarray(output, dtype=np.float32)
+
+    @staticmethod
+    def _run_tail(
+        tail: ort.InferenceSession,
+        features: np.ndarray,
+        options: ort.RunOptions,
+        shrinking: ort.RunOptions,
+    ) -> np.ndarray:
+        """The tail over ``features`` in horizontal bands (``split.tail_bands``),
+        their cores copied into one output."""
+        bands = tail_bands(features.shape[2])
+        name = str(tail.get_inputs()[0].name)
+        output: np.ndarray | None = None
+        factor = 0
+        for number, band in enumerate(bands):
+            last = number == len(bands) - 1
+            window = np.ascontiguousarray(features[:, :, band.read_start : band.read_stop])
+            (result,) = tail.run(None, {name: window}, shrinking if last else options)
+            if len(bands) == 1:
+                return np.asarray(result)
+            if output is None:
+                factor = result.shape[2] // window.shape[2]
+                batch, channels, _, width = result.shape
+                rows_out = features.shape[2] * factor
+                output = np.empty((batch, channels, rows_out, width), dtype=result.dtype)
+            skip = (band.core_start - band.read_start) * factor
+            rows = (band.core_stop - band.core_start) * factor
+            output[:, :, band.core_start * factor : band.core_stop * factor] = result[
+                :, :, skip : skip + rows
+            ]
+        assert output is not None
+        return output
 
     def terminate(self) -> None:
         """Stop every call of ``run`` in progress (from any thread)."""
@@ -323,5 +406,6 @@ class ModelRunner:
                 options.terminate = True
 
 
-def _set_terminate(options: Any) -> None:
-    options.terminate = True
+def _set_terminate(*options: Any) -> None:
+    for each in options:
+        each.terminate = True

@@ -188,12 +188,17 @@ def choose_tile_shape(
 ) -> tuple[int, int]:
     """(tile_height, tile_width) of the cores, in input pixels.
 
+    An image that fits the budget whole is one tile.
     The tile's area (context included) is the largest the runtime's memory
     budget allows. Its height is further capped so that the blending strip
     (one row of tiles at output resolution, in float32) stays within
     ``strip_budget_bytes``: on a wide image the tiles become wide and short,
     keeping the same area, which is what the runtime's cost depends on.
     """
+    fits = height * width * bytes_per_input_pixel <= memory_budget_bytes
+    if fits and max(height, width) <= largest:
+        # One tile needs no context and no blending strip: the whole image.
+        return height, width
     side = math.isqrt(max(1, int(memory_budget_bytes / bytes_per_input_pixel))) - 2 * overlap
     side = max(MIN_TILE, min(side, largest))
     strip_rows = strip_budget_bytes // max(1, width * scale * strip_bytes_per_output_pixel)

@@ -52,9 +52,10 @@ class UpscaleOptions:
     tile_size: int | None = None
     #: Context pixels around each tile; None = the model's own (16, RRDBNet 32).
     tile_overlap: int | None = None
-    #: What one tile may use in the inference runtime. 512 MiB keeps a
-    #: 4000x3000 photo at 4x within 2x its output size + 1 GiB of peak RSS.
-    tile_memory_bytes: int = 512 * MIB
+    #: What one tile may use in the inference runtime. 768 MiB runs a 512²
+    #: image through RRDBNet's body whole (no tile context computed twice) and
+    #: keeps a 4000x3000 photo at 4x within 2x its output size + 1 GiB of RSS.
+    tile_memory_bytes: int = 768 * MIB
     #: model: alpha goes through the network (as official Real-ESRGAN does);
     #: fast: bilinear resize of alpha (no extra model pass).
     alpha_mode: str = "model"
@@ -139,7 +140,7 @@ def upscale_array(
     outscale: int = 4,
     tile_size: int | None = None,
     tile_overlap: int | None = None,
-    tile_memory_bytes: int = 512 * MIB,
+    tile_memory_bytes: int = 768 * MIB,
     alpha_mode: str = "model",
     on_progress: ProgressCallback | None = None,
     deadline: float | None = None,

@@ -11,23 +11,28 @@ import pytest
 from tests.helpers import MIRROR
 from tests.worker.inference.support import psnr
 from upscaler_worker.inference import ModelRunner, UpscaleOptions, upscale_array
-from upscaler_worker.inference.runtime import activation_bytes_per_input_pixel
+from upscaler_worker.inference.runtime import (
+    SPLIT_RRDB_BYTES_PER_INPUT_PIXEL,
+    activation_bytes_per_input_pixel,
+)
 from upscaler_worker.inference.tiling import RRDB_OVERLAP, choose_tile_shape, overlap_for
 
 X4PLUS = "RealESRGAN_x4plus"
-#: Peak RSS growth of an x4plus tile measured by bench.tile_memory: 11.4-15.8
-#: KB per input pixel over 64-256 px tiles (the arena grows in steps).
+#: Peak RSS growth of an x4plus tile run as one graph, measured by
+#: bench.tile_memory: 11.4-15.8 KB per input pixel over 64-256 px tiles.
 MEASURED_WORST_BYTES_PER_PIXEL = 15_800
+#: The same run as body + banded tail (inference/split.py): 2.8 KB per pixel.
+MEASURED_SPLIT_BYTES_PER_PIXEL = 2_810
 
 
-def _x4plus_tiles(height: int, width: int) -> tuple[int, int]:
+def _x4plus_tiles(height: int, width: int, bytes_per_pixel: float) -> tuple[int, int]:
     output_bytes = height * width * 16 * 3
     return choose_tile_shape(
         height,
         width,
         scale=4,
         memory_budget_bytes=UpscaleOptions().tile_memory_bytes,
-        bytes_per_input_pixel=activation_bytes_per_input_pixel("RRDBNet", 4),
+        bytes_per_input_pixel=bytes_per_pixel,
         strip_budget_bytes=max(64 << 20, output_bytes // 2),
         strip_bytes_per_output_pixel=12,
         overlap=RRDB_OVERLAP,
@@ -36,16 +41,35 @@ def _x4plus_tiles(height: int, width: int) -> tuple[int, int]:
 
 @pytest.mark.parametrize(("height", "width"), [(1500, 2000), (3000, 4000), (480, 640)])
 def test_x4plus_tiles_fit_the_default_budget_at_the_measured_rate(height: int, width: int) -> None:
-    tile_h, tile_w = _x4plus_tiles(height, width)
+    """One graph (a GPU, or no ``onnx`` to split with): small tiles."""
+    tile_h, tile_w = _x4plus_tiles(height, width, activation_bytes_per_input_pixel("RRDBNet", 4))
     read = (tile_h + 2 * RRDB_OVERLAP) * (tile_w + 2 * RRDB_OVERLAP)
     # Within budget even at the worst measured step...
     assert read * MEASURED_WORST_BYTES_PER_PIXEL <= UpscaleOptions().tile_memory_bytes
-    # ...and the largest that is: 183 px windows, 119 px cores.
-    assert (tile_h, tile_w) == (119, 119)
+    # ...and nearly the largest that is (the strip may make it short and wide).
+    assert read * MEASURED_WORST_BYTES_PER_PIXEL >= 0.8 * UpscaleOptions().tile_memory_bytes
     assert overlap_for("RRDBNet") == RRDB_OVERLAP == 32
     assert overlap_for("SRVGGNetCompact") == 16
     assert activation_bytes_per_input_pixel("RRDBNet", 4) >= MEASURED_WORST_BYTES_PER_PIXEL
     assert activation_bytes_per_input_pixel("SRVGGNetCompact", 4) == 1100
+
+
+@pytest.mark.parametrize(("height", "width"), [(1500, 2000), (3000, 4000), (480, 640)])
+def test_split_x4plus_tiles_are_five_times_larger(height: int, width: int) -> None:
+    tile_h, tile_w = _x4plus_tiles(height, width, SPLIT_RRDB_BYTES_PER_INPUT_PIXEL)
+    read = (tile_h + 2 * RRDB_OVERLAP) * (tile_w + 2 * RRDB_OVERLAP)
+    assert read * MEASURED_SPLIT_BYTES_PER_PIXEL <= UpscaleOptions().tile_memory_bytes
+    one_h, one_w = _x4plus_tiles(height, width, activation_bytes_per_input_pixel("RRDBNet", 4))
+    assert tile_h * tile_w >= 5 * one_h * one_w
+    # Context computed twice: at least a third less of it than with one graph.
+    one_read = (one_h + 2 * RRDB_OVERLAP) * (one_w + 2 * RRDB_OVERLAP)
+    assert read / (tile_h * tile_w) - 1 <= (one_read / (one_h * one_w) - 1) * 2 / 3
+
+
+def test_a_512_image_runs_whole_through_the_split_body() -> None:
+    """The end-to-end figure at 512² (bench.overhead) needs one untiled pass."""
+    assert _x4plus_tiles(512, 512, SPLIT_RRDB_BYTES_PER_INPUT_PIXEL) == (512, 512)
+    assert _x4plus_tiles(512, 512, activation_bytes_per_input_pixel("RRDBNet", 4)) != (512, 512)
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +130,21 @@ def test_x4plus_untiled_output_is_not_trivial(x4plus_runner: ModelRunner) -> Non
     result = upscale_array(image, None, x4plus_runner, tile_size=100_000).color
     assert float(result.std()) > 20.0
     assert Path(x4plus_runner.path).name == f"{X4PLUS}.onnx"
+
+
+@pytest.mark.slow
+@pytest.mark.export
+def test_x4plus_split_equals_one_graph(x4plus_runner: ModelRunner) -> None:
+    """Body + banded tail give what the whole graph gives: 150 feature rows
+    run as four bands, each with two rows of context."""
+    assert x4plus_runner.tail is not None, "the CPU runner splits RRDBNet"
+    assert x4plus_runner.bytes_per_input_pixel == SPLIT_RRDB_BYTES_PER_INPUT_PIXEL
+    whole = ModelRunner.load(x4plus_runner.path, split=False)
+    assert whole.tail is None
+    assert whole.bytes_per_input_pixel == activation_bytes_per_input_pixel("RRDBNet", 4)
+    batch = np.random.default_rng(3).random((1, 3, 150, 70), dtype=np.float32)
+    expected = whole.run(batch)
+    got = x4plus_runner.run(batch)
+    assert got.shape == expected.shape == (1, 3, 600, 280)
+    assert float(np.abs(got - expected).max()) <= 1e-5
+    assert float(expected.std()) > 0.05
