@@ -1,8 +1,9 @@
 """Peak resident memory of one upscale_file run, measured in a fresh process
 (so nothing the benchmark itself holds is counted).
 
-Child usage: ``python -m bench.rss <model.onnx> <input> <output> [tile_memory_mib]``
-prints one JSON line.
+Child usage: ``python -m bench.rss <model.onnx> <input> <output> [tile_memory_mib]
+[engine]`` prints one JSON line (tile_memory_mib 0: the default budget; engine:
+an engine path such as openvino-bf16, default the CPU provider's fp32).
 """
 
 from __future__ import annotations
@@ -57,11 +58,14 @@ def photo_like(path: Path, width: int, height: int, seed: int = 0) -> Path:
 
 
 def measure(
-    model: Path, source: Path, output: Path, tile_memory_mib: int | None = None
+    model: Path,
+    source: Path,
+    output: Path,
+    tile_memory_mib: int | None = None,
+    engine: str | None = None,
 ) -> RssResult:
     command = [sys.executable, "-m", "bench.rss", str(model), str(source), str(output)]
-    if tile_memory_mib:
-        command.append(str(tile_memory_mib))
+    command += [str(tile_memory_mib or 0)] + ([engine] if engine else [])
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=3600)
     data = json.loads(done.stdout.strip().splitlines()[-1])
     data["tile_shape"] = tuple(data["tile_shape"])
@@ -84,14 +88,16 @@ def _high_water_mark_kib() -> int:
 
 def _child(argv: list[str]) -> None:
     from upscaler_worker.inference import ModelRunner, UpscaleOptions, upscale_file
+    from upscaler_worker.inference.engine_paths import EnginePath
 
     model, source, output = (Path(a) for a in argv[:3])
     options = UpscaleOptions(outscale=4, output_format="png")
-    if len(argv) > 3:
+    if len(argv) > 3 and int(argv[3]):
         options = UpscaleOptions(
             outscale=4, output_format="png", tile_memory_bytes=int(argv[3]) << 20
         )
-    runner = ModelRunner.load(model)
+    engine = EnginePath.parse(argv[4]) if len(argv) > 4 else None
+    runner = ModelRunner.load(model, engine=engine)
     started = time.perf_counter()
     result = upscale_file(source, output, runner, options)
     seconds = time.perf_counter() - started

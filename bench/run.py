@@ -49,6 +49,7 @@ from bench.measure import (
 from bench.peak import measure_matmul_peak
 from bench.report import markdown, verdicts
 from bench.timing import load_average
+from upscaler_worker.engines import choose_engines
 from upscaler_worker.export.macs import architecture_macs
 from upscaler_worker.inference import InstalledModel, ModelRunner, read_installed
 from upscaler_worker.inference.runtime import physical_cores
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         f"every contender runs {threads} threads (the engine's count: physical cores)"
     ]
     rss_results: dict[str, rss.RssResult] = {}
+    # The peak-RSS runs use the path the worker runs each model on (its memory
+    # differs: OpenVINO keeps its own buffers).
+    engines = {name: choice.path for name, choice in choose_engines(models, args.model_dir).items()}
     providers: dict[str, str] = {}
     ncnn_setup = ""
     for model in models:
@@ -194,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             key = f"{model.name} {width}x{height}"
-            rss_results[key] = _rss(args.model_dir / model.file, width, height)
+            rss_results[key] = _rss(
+                args.model_dir / model.file, width, height, engines.get(model.name)
+            )
             print(f"  {rss_results[key].peak_rss_bytes / 2**30:.2f} GiB", flush=True)
         elif not args.no_rss:
             notes.append(
@@ -206,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             width, height = X4PLUS_RSS
             print(f"{model.name}: peak RSS of a {width}x{height} photo at 4x ...", flush=True)
             key = f"{model.name} {width}x{height}"
-            rss_results[key] = _rss(args.model_dir / model.file, width, height)
+            rss_results[key] = _rss(
+                args.model_dir / model.file, width, height, engines.get(model.name)
+            )
             print(f"  {rss_results[key].peak_rss_bytes / 2**30:.2f} GiB", flush=True)
     if ncnn_setup:
         notes.append(ncnn_setup)
@@ -327,10 +335,10 @@ def _line(result: SizeResult) -> str:
     )
 
 
-def _rss(model_path: Path, width: int, height: int) -> rss.RssResult:
+def _rss(model_path: Path, width: int, height: int, engine: str | None) -> rss.RssResult:
     with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
         source = rss.photo_like(Path(tmp) / "photo.jpg", width, height)
-        return rss.measure(model_path, source, Path(tmp) / "result.png")
+        return rss.measure(model_path, source, Path(tmp) / "result.png", engine=engine)
 
 
 def _scale_out(model_dir: Path, quick: bool) -> service.ServiceFigures:

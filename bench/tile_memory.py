@@ -1,19 +1,22 @@
 """Working memory of one tile per input pixel, as the tile-size rule needs it.
 
-``python -m bench.tile_memory --model-dir DIR [--models ...] [--sides 64,128,...]``
+``python -m bench.tile_memory --model-dir DIR [--models ...] [--sides 64,128,...]
+[--engine openvino-bf16]``
 
 For each model and tile side, a fresh process loads the model with the
 engine's own session settings (ModelRunner.load: CPU, memory pattern off,
 arena on; RRDBNet split into body and banded tail), notes its resident set
 (VmRSS), runs the tile twice and notes its
-high-water mark (VmHWM). The growth is what one tile of that size costs on top
+high-water mark (VmHWM). ``--engine`` loads the model on that engine path
+(OpenVINO keeps its own buffers, not ONNX Runtime's arena) instead of the
+CPU provider's fp32. The growth is what one tile of that size costs on top
 of the loaded model; its slope over the sides (least squares on the tile's
 pixel count, context included) is the bytes per input pixel that
 ``ModelRunner.bytes_per_input_pixel`` should hold. A fresh process per
 point, because ONNX Runtime's arena keeps what the largest tile took.
 
-Child usage: ``python -m bench.tile_memory --child <model.onnx> <side>`` prints
-one JSON line.
+Child usage: ``python -m bench.tile_memory --child <model.onnx> <side> [engine]``
+prints one JSON line.
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def _child(model: Path, side: int) -> None:
+def _child(model: Path, side: int, engine: str | None) -> None:
     from upscaler_worker.inference import ModelRunner
+    from upscaler_worker.inference.engine_paths import EnginePath
 
-    runner = ModelRunner.load(model)
+    runner = ModelRunner.load(model, engine=EnginePath.parse(engine) if engine else None)
     batch = np.random.default_rng(0).random((1, 3, side, side), dtype=np.float32)
     before = _status_kib("VmRSS")
     for _ in range(2):
@@ -52,8 +56,9 @@ def _child(model: Path, side: int) -> None:
     print(json.dumps({"side": side, "rss_before": before * 1024, "peak": peak * 1024}))
 
 
-def measure(model: Path, side: int) -> dict[str, int]:
+def measure(model: Path, side: int, engine: str | None = None) -> dict[str, int]:
     command = [sys.executable, "-m", "bench.tile_memory", "--child", str(model), str(side)]
+    command += [engine] if engine else []
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=1800)
     data: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
     return data
@@ -74,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--models", nargs="*")
     parser.add_argument("--sides", help="comma-separated tile sides (default per architecture)")
+    parser.add_argument("--engine", help="an engine path, e.g. openvino-bf16 (default: cpu-fp32)")
     args = parser.parse_args(argv)
     from upscaler_worker.inference import read_installed
 
@@ -87,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         points = []
         for side in sides:
-            point = measure(model.path(args.model_dir), side)
+            point = measure(model.path(args.model_dir), side, args.engine)
             growth = point["peak"] - point["rss_before"]
             print(
                 f"{model.name} {side}x{side}: +{growth / 2**20:.0f} MiB "
@@ -108,6 +114,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _child(Path(sys.argv[2]), int(sys.argv[3]))
+        _child(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     else:
         raise SystemExit(main())

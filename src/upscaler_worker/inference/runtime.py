@@ -88,11 +88,17 @@ def physical_cores() -> int:
 #:   so a tile never exceeds its budget whichever step it lands on.
 SRVGG_BYTES_PER_INPUT_PIXEL = 1100.0
 RRDB_BYTES_PER_OUTPUT_PIXEL = 1000.0
-#: RRDBNet run as body + banded tail (``split``), each session's arena given
-#: back after its run: the body's 2.7-2.8 KB per input pixel (anime_6B, 256-512
-#: px tiles: 2784, 2802, 2808 B/px; 2.65 KB/px for the whole 512² job with the
-#: tail in four bands), rounded up.
-SPLIT_RRDB_BYTES_PER_INPUT_PIXEL = 3000.0
+#: RRDBNet run as body + banded tail (``split``): the body's working set grows
+#: with the tile, the tail's is one band's (``split.TAIL_BAND_PIXELS``) whatever
+#: the tile. Measured by ``python -m bench.tile_memory --sides 256,384,512`` on
+#: x4plus, Intel Xeon with AMX, least squares over the three tiles (each point
+#: within 1 % of its line), rounded up: ONNX Runtime fp32 (arena given back
+#: after each run) 2375 B/px + 107 MiB; OpenVINO bf16 (keeps its buffers) 2740
+#: B/px + 172 MiB.
+SPLIT_RRDB_BYTES_PER_INPUT_PIXEL = 2400.0
+SPLIT_RRDB_FIXED_BYTES = 110 << 20
+SPLIT_RRDB_OPENVINO_BYTES_PER_INPUT_PIXEL = 2800.0
+SPLIT_RRDB_OPENVINO_FIXED_BYTES = 176 << 20
 #: Makes ONNX Runtime hand its arena's free blocks back at the end of a run:
 #: the body's and the tail's working sets then never add up.
 _SHRINK_ARENA = ("memory.enable_memory_arena_shrinkage", "cpu:0")
@@ -315,9 +321,20 @@ class ModelRunner:
     @property
     def bytes_per_input_pixel(self) -> float:
         """Working memory of one tile per input pixel (see activation_bytes_per_input_pixel)."""
+        if self.tail is not None and self.provider == OPENVINO:
+            return SPLIT_RRDB_OPENVINO_BYTES_PER_INPUT_PIXEL
         if self.tail is not None:
             return SPLIT_RRDB_BYTES_PER_INPUT_PIXEL
         return activation_bytes_per_input_pixel(self.arch, self.scale)
+
+    @property
+    def tile_fixed_bytes(self) -> int:
+        """Working memory of a tile whatever its size: a split RRDBNet's tail band."""
+        if self.tail is None:
+            return 0
+        return (
+            SPLIT_RRDB_OPENVINO_FIXED_BYTES if self.provider == OPENVINO else SPLIT_RRDB_FIXED_BYTES
+        )
 
     @property
     def tile_overlap(self) -> int:
@@ -376,7 +393,7 @@ class ModelRunner:
     ) -> np.ndarray:
         """The tail over ``features`` in horizontal bands (``split.tail_bands``),
         their cores copied into one output."""
-        bands = tail_bands(features.shape[2])
+        bands = tail_bands(features.shape[2], features.shape[3])
         name = str(tail.get_inputs()[0].name)
         output: np.ndarray | None = None
         factor = 0

@@ -22,19 +22,20 @@ the runner runs the whole graph, and plans its tiles for that.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 #: Feature rows a tail band reads on each side of its core (see above).
 TAIL_CONTEXT = 2
-#: A tile's features go through the tail in this many bands (at least), so a
-#: band's tail memory (~10.6 KB per feature pixel) stays under the body's for
-#: the whole tile (~2.8 KB per pixel): 10.6 / 4 = 2.65.
-TAIL_BANDS = 4
-#: Below this many feature rows the tail runs whole: its memory is small, and
-#: the bands' context would cost more than it saves.
-WHOLE_TAIL_ROWS = 64
+#: Feature pixels in one tail band's core (rows = this / the tile's width). The
+#: tail needs ~10.5 KB per feature pixel (measured on OpenVINO bf16, which keeps
+#: every intermediate at once; ONNX Runtime's arena needs less), so a band holds
+#: about 170 MiB whatever the tile's size, while the body takes ~2.5-2.8 KB per
+#: pixel of the whole tile.
+TAIL_BAND_PIXELS = 16384
+#: A band's core has at least this many rows: below it the context rows would
+#: cost more of the tail's arithmetic than they save in memory.
+MIN_BAND_ROWS = 16
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,15 @@ class Band:
     core_stop: int
 
 
-def tail_bands(feature_rows: int, bands: int = TAIL_BANDS) -> list[Band]:
-    """Horizontal bands covering ``feature_rows``, each core with TAIL_CONTEXT
-    rows of context (clamped to the features)."""
-    if feature_rows <= 0:
-        raise ValueError("no feature rows")
-    if feature_rows <= WHOLE_TAIL_ROWS or bands <= 1:
+def tail_bands(feature_rows: int, width: int) -> list[Band]:
+    """Horizontal bands covering ``feature_rows`` of ``width`` columns, each
+    core about TAIL_BAND_PIXELS with TAIL_CONTEXT rows of context (clamped to
+    the features)."""
+    if feature_rows <= 0 or width <= 0:
+        raise ValueError("no features")
+    step = max(MIN_BAND_ROWS, TAIL_BAND_PIXELS // width)
+    if feature_rows <= step + 2 * TAIL_CONTEXT:
         return [Band(0, feature_rows, 0, feature_rows)]
-    step = math.ceil(feature_rows / bands)
     return [
         Band(
             read_start=max(0, start - TAIL_CONTEXT),

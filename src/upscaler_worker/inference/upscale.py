@@ -53,8 +53,9 @@ class UpscaleOptions:
     #: Context pixels around each tile; None = the model's own (16, RRDBNet 32).
     tile_overlap: int | None = None
     #: What one tile may use in the inference runtime. 768 MiB runs a 512²
-    #: image through RRDBNet's body whole (no tile context computed twice) and
-    #: keeps a 4000x3000 photo at 4x within 2x its output size + 1 GiB of RSS.
+    #: image through RRDBNet whole with ONNX Runtime (OpenVINO bf16 would need
+    #: ~880 MiB) and keeps a 4000x3000 photo at 4x within 2x its output size +
+    #: 1 GiB of RSS (at 896 MiB x4plus on OpenVINO peaked at 2.11 GiB of 2.07).
     tile_memory_bytes: int = 768 * MIB
     #: model: alpha goes through the network (as official Real-ESRGAN does);
     #: fast: bilinear resize of alpha (no extra model pass).
@@ -234,7 +235,8 @@ def auto_tile_shape(
         source.shape[0],
         source.shape[1],
         scale=runner.scale,
-        memory_budget_bytes=budget,
+        # What a tile costs whatever its size comes off the budget first.
+        memory_budget_bytes=max(budget - runner.tile_fixed_bytes, budget // 4),
         bytes_per_input_pixel=runner.bytes_per_input_pixel,
         strip_budget_bytes=strip_budget,
         strip_bytes_per_output_pixel=4 * (1 if source.ndim == 2 else 3),
