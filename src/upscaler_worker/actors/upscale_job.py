@@ -55,6 +55,8 @@ PROGRESS_INTERVAL_SECONDS = 0.5
 TILES_FROM, TILES_TO = 3, 95
 #: While the queue is paused, a job's message comes back this often.
 PAUSED_RECHECK_MS = 5_000
+#: A stopping worker leaves a job it is handed for the next worker, this much later.
+STOPPING_REQUEUE_MS = 1_000
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,16 @@ async def process(
             job = await state_machine.get_job(session, job_id)
         if job is not None and job.status == JobStatus.QUEUED:
             await ctx.producer.enqueue(job_id, Queue(job.queue), delay_ms=PAUSED_RECHECK_MS)
+        return
+    if ctx.stopping.is_set():
+        # A stopping worker can still be handed a message (the one it just
+        # requeued for the job it gave back, or a prefetched one): claiming it
+        # would start a job only to hand it back again. Leave it queued for
+        # the next worker, a moment later so this one does not take it again.
+        async with ctx.sessions() as session:
+            job = await state_machine.get_job(session, job_id)
+        if job is not None and job.status == JobStatus.QUEUED:
+            await ctx.producer.enqueue(job_id, Queue(job.queue), delay_ms=STOPPING_REQUEUE_MS)
         return
     async with ctx.sessions() as session:
         job = await state_machine.claim(session, job_id, ctx.worker_id, LEASE_SECONDS)
