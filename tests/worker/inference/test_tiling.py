@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from upscaler_worker.inference.tiling import (
     MIN_TILE,
+    TilePlan,
     axis_weights,
     choose_tile_shape,
+    computed_pixels,
     finished_rows,
     plan_axis,
     plan_tiles,
@@ -110,6 +114,11 @@ def test_finished_rows_never_precede_a_later_tiles_window() -> None:
     assert finished_rows(plan, len(plan.rows) - 1, 4) == 700 * 4
 
 
+def _largest_read(plan: TilePlan) -> int:
+    """Pixels of the largest read window (context included) of ``plan``."""
+    return max(span.read_length for span in plan.rows) * max(span.read_length for span in plan.cols)
+
+
 def test_tile_shape_fits_the_runtime_budget() -> None:
     height, width = 3000, 4000
     budget = 1 << 30
@@ -123,9 +132,56 @@ def test_tile_shape_fits_the_runtime_budget() -> None:
         strip_bytes_per_output_pixel=12,
         overlap=16,
     )
-    assert tile_h == tile_w
-    assert (tile_h + 32) * (tile_w + 32) * 1100 <= budget
-    assert (tile_h + 64) * (tile_w + 64) * 1100 > budget * 0.8, "and uses most of it"
+    plan = plan_tiles(height, width, tile_h, tile_w, 16)
+    assert _largest_read(plan) * 1100 <= budget
+    assert _largest_read(plan) * 1100 > budget * 0.8, "and uses most of it"
+    # No more work than the square tiles of the same budget.
+    side = math.isqrt(budget // 1100) - 32
+    assert computed_pixels(plan) <= computed_pixels(plan_tiles(height, width, side, side, 16))
+
+
+def test_an_image_a_little_over_the_budget_is_cut_into_full_width_bands() -> None:
+    """A 512² RRDBNet input on OpenVINO's planned rate: two bands read 64 rows
+    of context in all; four near-square tiles would read 1.27x the image."""
+    kwargs = {
+        "scale": 4,
+        "memory_budget_bytes": (768 - 176) << 20,
+        "bytes_per_input_pixel": 2800,
+        "strip_budget_bytes": 64 << 20,
+        "strip_bytes_per_output_pixel": 12,
+        "overlap": 32,
+    }
+    tile_h, tile_w = choose_tile_shape(512, 512, **kwargs)
+    plan = plan_tiles(512, 512, tile_h, tile_w, 32)
+    assert (len(plan.rows), len(plan.cols)) == (2, 1)
+    assert computed_pixels(plan) == 512 * (512 + 2 * 32)
+    assert _largest_read(plan) * 2800 <= (768 - 176) << 20
+
+
+@pytest.mark.parametrize(
+    ("height", "width", "per_pixel", "overlap", "multiple"),
+    [(1500, 2000, 2800, 32, 1), (2160, 3840, 1100, 16, 1), (600, 8000, 1100, 16, 2)],
+)
+def test_tiles_stay_within_both_budgets_and_cover_the_image(
+    height: int, width: int, per_pixel: int, overlap: int, multiple: int
+) -> None:
+    budget, strip_budget = 768 << 20, max(64 << 20, height * width * 16 * 3 // 2)
+    tile_h, tile_w = choose_tile_shape(
+        height,
+        width,
+        scale=4,
+        memory_budget_bytes=budget,
+        bytes_per_input_pixel=per_pixel,
+        strip_budget_bytes=strip_budget,
+        strip_bytes_per_output_pixel=12,
+        overlap=overlap,
+        multiple=multiple,
+    )
+    assert tile_h % multiple == 0 and tile_w % multiple == 0
+    plan = plan_tiles(height, width, tile_h, tile_w, overlap, multiple)
+    assert _largest_read(plan) * per_pixel <= budget
+    assert strip_rows(plan, 4) * width * 4 * 12 <= strip_budget
+    assert plan.rows[-1].core_stop == height and plan.cols[-1].core_stop == width
 
 
 def test_small_images_are_one_tile() -> None:
