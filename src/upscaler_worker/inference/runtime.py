@@ -90,15 +90,18 @@ SRVGG_BYTES_PER_INPUT_PIXEL = 1100.0
 RRDB_BYTES_PER_OUTPUT_PIXEL = 1000.0
 #: RRDBNet run as body + banded tail (``split``): the body's working set grows
 #: with the tile, the tail's is one band's (``split.TAIL_BAND_PIXELS``) whatever
-#: the tile. Measured by ``python -m bench.tile_memory --sides 256,384,512`` on
-#: x4plus, Intel Xeon with AMX, least squares over the three tiles (each point
-#: within 1 % of its line), rounded up: ONNX Runtime fp32 (arena given back
-#: after each run) 2375 B/px + 107 MiB; OpenVINO bf16 (keeps its buffers) 2740
-#: B/px + 172 MiB.
+#: the tile. Measured by ``python -m bench.tile_memory --sides 256,384,512
+#: [--engine openvino-bf16]`` on x4plus. ONNX Runtime fp32 (arena given back
+#: after each run): 2375 B/px + 107 MiB with 16k-pixel tail bands (Intel Xeon),
+#: 172/426/696 MiB at 256/384/512² with 4k-pixel bands (AMD EPYC Zen 4); the
+#: plan below covers both. OpenVINO bf16 (keeps its buffers): 2740 B/px + 172
+#: MiB with 16k-pixel bands (Xeon); with 4k-pixel bands 181/450/723 MiB (Zen 4;
+#: least squares 2864 B/px + 18 MiB), planned as 2900 B/px + 40 MiB, so a 512²
+#: input (765 MiB planned) runs whole under the 768 MiB default.
 SPLIT_RRDB_BYTES_PER_INPUT_PIXEL = 2400.0
 SPLIT_RRDB_FIXED_BYTES = 110 << 20
-SPLIT_RRDB_OPENVINO_BYTES_PER_INPUT_PIXEL = 2800.0
-SPLIT_RRDB_OPENVINO_FIXED_BYTES = 176 << 20
+SPLIT_RRDB_OPENVINO_BYTES_PER_INPUT_PIXEL = 2900.0
+SPLIT_RRDB_OPENVINO_FIXED_BYTES = 40 << 20
 #: Makes ONNX Runtime hand its arena's free blocks back at the end of a run:
 #: the body's and the tail's working sets then never add up.
 _SHRINK_ARENA = ("memory.enable_memory_arena_shrinkage", "cpu:0")

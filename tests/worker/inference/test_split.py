@@ -38,17 +38,18 @@ def test_a_band_holds_a_bounded_number_of_pixels(width: int) -> None:
         assert core * width <= max(TAIL_BAND_PIXELS, MIN_BAND_ROWS * width)
 
 
-@pytest.mark.parametrize(("rows", "width"), [(1, 512), (17, 4096), (68, 256), (36, 512)])
+@pytest.mark.parametrize(("rows", "width"), [(1, 512), (12, 4096), (20, 256), (12, 512)])
 def test_few_rows_run_whole(rows: int, width: int) -> None:
     (band,) = tail_bands(rows, width)
     assert (band.read_start, band.read_stop, band.core_start, band.core_stop) == (0, rows, 0, rows)
 
 
 def test_bands_cost_little_context() -> None:
-    """At 512x512 features the tail reads 13 % more rows than it keeps (the
-    tail is under a tenth of x4plus's arithmetic: about 1 % in all)."""
+    """At 512x512 features the tail reads half again the rows it keeps (8-row
+    cores, 2 rows of context each side); the tail is under a tenth of x4plus's
+    arithmetic, and the whole run measured 0.4 % slower than with 32-row cores."""
     read = sum(band.read_stop - band.read_start for band in tail_bands(512, 512))
-    assert read / 512 <= 1.13
+    assert read / 512 <= 1.5
 
 
 def test_no_rows_is_an_error() -> None:
