@@ -92,9 +92,9 @@ class Settings(BaseSettings):
 
     # Inference tiling: 0 picks the tile size from the memory budget.
     tile_size: int = Field(default=0, ge=0)
-    # 768 MiB runs a 512² image through RRDBNet whole with ONNX Runtime and
-    # keeps a 4000x3000 photo at 4x within 2 x its output + 1 GiB of memory
-    # (bench.rss; see UpscaleOptions.tile_memory_bytes).
+    # 768 MiB runs a 512² image through RRDBNet whole (ONNX Runtime and
+    # OpenVINO) and keeps a 4000x3000 photo at 4x within 2 x its output + 1 GiB
+    # of memory (bench.rss; see UpscaleOptions.tile_memory_bytes).
     tile_memory_mb: int = Field(default=768, gt=0)
     # ONNX Runtime threads per inference; 0 = the machine's physical cores.
     inference_threads: int = Field(default=0, ge=0)

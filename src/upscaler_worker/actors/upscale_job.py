@@ -162,20 +162,14 @@ async def process(
     be retried (the job has then been handed back to the queue)."""
     if (await ctx.live.get()).queue_paused:
         # An admin paused the queue: leave the job queued and look again later.
-        async with ctx.sessions() as session:
-            job = await state_machine.get_job(session, job_id)
-        if job is not None and job.status == JobStatus.QUEUED:
-            await ctx.producer.enqueue(job_id, Queue(job.queue), delay_ms=PAUSED_RECHECK_MS)
+        await _leave_queued(ctx, job_id, PAUSED_RECHECK_MS)
         return
     if ctx.stopping.is_set():
         # A stopping worker can still be handed a message (the one it just
         # requeued for the job it gave back, or a prefetched one): claiming it
         # would start a job only to hand it back again. Leave it queued for
         # the next worker, a moment later so this one does not take it again.
-        async with ctx.sessions() as session:
-            job = await state_machine.get_job(session, job_id)
-        if job is not None and job.status == JobStatus.QUEUED:
-            await ctx.producer.enqueue(job_id, Queue(job.queue), delay_ms=STOPPING_REQUEUE_MS)
+        await _leave_queued(ctx, job_id, STOPPING_REQUEUE_MS)
         return
     async with ctx.sessions() as session:
         job = await state_machine.claim(session, job_id, ctx.worker_id, LEASE_SECONDS)
@@ -221,6 +215,14 @@ async def process(
     finally:
         ctx.current_job_id = None
         ctx.jobs_done += 1
+
+
+async def _leave_queued(ctx: WorkerContext, job_id: str, delay_ms: int) -> None:
+    """Unclaimed: send a still-queued job's message again ``delay_ms`` later."""
+    async with ctx.sessions() as session:
+        job = await state_machine.get_job(session, job_id)
+    if job is not None and job.status == JobStatus.QUEUED:
+        await ctx.producer.enqueue(job_id, Queue(job.queue), delay_ms=delay_ms)
 
 
 class JobTimeoutError(Exception):

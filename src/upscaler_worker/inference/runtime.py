@@ -322,22 +322,26 @@ class ModelRunner:
         return np.float16 if self.session.get_inputs()[0].type == "tensor(float16)" else np.float32
 
     @property
+    def _split_plan(self) -> tuple[float, int] | None:
+        """(bytes per input pixel, fixed bytes) of a split RRDBNet's tile on
+        this runtime; None when the model runs as one graph."""
+        if self.tail is None:
+            return None
+        if self.provider == OPENVINO:
+            return SPLIT_RRDB_OPENVINO_BYTES_PER_INPUT_PIXEL, SPLIT_RRDB_OPENVINO_FIXED_BYTES
+        return SPLIT_RRDB_BYTES_PER_INPUT_PIXEL, SPLIT_RRDB_FIXED_BYTES
+
+    @property
     def bytes_per_input_pixel(self) -> float:
         """Working memory of one tile per input pixel (see activation_bytes_per_input_pixel)."""
-        if self.tail is not None and self.provider == OPENVINO:
-            return SPLIT_RRDB_OPENVINO_BYTES_PER_INPUT_PIXEL
-        if self.tail is not None:
-            return SPLIT_RRDB_BYTES_PER_INPUT_PIXEL
-        return activation_bytes_per_input_pixel(self.arch, self.scale)
+        plan = self._split_plan
+        return plan[0] if plan else activation_bytes_per_input_pixel(self.arch, self.scale)
 
     @property
     def tile_fixed_bytes(self) -> int:
         """Working memory of a tile whatever its size: a split RRDBNet's tail band."""
-        if self.tail is None:
-            return 0
-        return (
-            SPLIT_RRDB_OPENVINO_FIXED_BYTES if self.provider == OPENVINO else SPLIT_RRDB_FIXED_BYTES
-        )
+        plan = self._split_plan
+        return plan[1] if plan else 0
 
     @property
     def tile_overlap(self) -> int:
