@@ -83,3 +83,37 @@ async def test_usage_and_free_space(tmp_path: Path) -> None:
     assert await storage.usage_bytes() == 4096
     free = await storage.free_space_percent()
     assert free is not None and 0 <= free <= 100
+
+
+async def test_put_file_copies_unless_told_to_move(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "store")
+    source = tmp_path / "result.png"
+    source.write_bytes(b"r" * 5000)
+    kept = new_key("results", "png")
+    await storage.put_file(kept, source, "image/png")
+    assert source.read_bytes() == b"r" * 5000  # a copy: the caller's file stays
+
+    moved = new_key("results", "png")
+    stored = await storage.put_file(moved, source, "image/png", move=True)
+    assert stored.size_bytes == 5000
+    assert not source.exists()  # renamed into place, not copied
+    assert b"".join([chunk async for chunk in storage.stream(moved)]) == b"r" * 5000
+    assert b"".join([chunk async for chunk in storage.stream(kept)]) == b"r" * 5000
+
+
+async def test_a_move_across_filesystems_copies(tmp_path: Path) -> None:
+    """A file on another filesystem cannot be renamed in: it is copied, and
+    left where it was for its owner to remove."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on a filesystem of its own")
+    storage = LocalStorage(tmp_path / "store")
+    source = shm / f"upscaler-test-{new_key('x', 'bin').split('/')[-1]}"
+    source.write_bytes(b"s" * 3000)
+    try:
+        key = new_key("results", "png")
+        assert (await storage.put_file(key, source, "image/png", move=True)).size_bytes == 3000
+        assert await storage.size(key) == 3000
+        assert source.exists()
+    finally:
+        source.unlink(missing_ok=True)

@@ -49,7 +49,13 @@ class Storage(Protocol):
 
     name: str
 
-    async def put_file(self, key: str, source: Path, content_type: str) -> StoredObject: ...
+    async def put_file(
+        self, key: str, source: Path, content_type: str, *, move: bool = False
+    ) -> StoredObject:
+        """Store ``source`` under ``key``. ``move``: the caller is done with
+        the file, so a backend on the same filesystem may take it over (a
+        rename) instead of copying it; otherwise ``source`` is left as it was."""
+        ...
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> StoredObject: ...
 

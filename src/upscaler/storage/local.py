@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import secrets
 import shutil
@@ -43,7 +44,24 @@ class LocalStorage:
     def _staging_path(self) -> Path:
         return self._tmp / secrets.token_hex(16)
 
-    def _put_file(self, key: str, source: Path) -> StoredObject:
+    def _move_in(self, key: str, source: Path) -> StoredObject | None:
+        """Flush ``source`` to disk and rename it into place; None when it
+        lies on another filesystem (the caller copies instead)."""
+        descriptor = os.open(source, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        try:
+            return self._commit(source, key)
+        except OSError as error:
+            if error.errno == errno.EXDEV:
+                return None
+            raise
+
+    def _put_file(self, key: str, source: Path, move: bool) -> StoredObject:
+        if move and (moved := self._move_in(key, source)) is not None:
+            return moved
         staged = self._staging_path()
         try:
             with source.open("rb") as src, staged.open("wb") as dst:
@@ -65,8 +83,10 @@ class LocalStorage:
         finally:
             staged.unlink(missing_ok=True)
 
-    async def put_file(self, key: str, source: Path, content_type: str) -> StoredObject:
-        return await asyncio.to_thread(self._put_file, key, source)
+    async def put_file(
+        self, key: str, source: Path, content_type: str, *, move: bool = False
+    ) -> StoredObject:
+        return await asyncio.to_thread(self._put_file, key, source, move)
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> StoredObject:
         return await asyncio.to_thread(self._put_bytes, key, data)

@@ -59,8 +59,10 @@ class S3Storage:
         except ClientError:
             await s3.create_bucket(Bucket=self.bucket)
 
-    async def put_file(self, key: str, source: Path, content_type: str) -> StoredObject:
-        s3 = await self._s3()
+    async def put_file(
+        self, key: str, source: Path, content_type: str, *, move: bool = False
+    ) -> StoredObject:
+        s3 = await self._s3()  # an upload either way: the caller removes its own file
         size = (await asyncio.to_thread(source.stat)).st_size
         await s3.upload_file(
             str(source), self.bucket, validate_key(key), ExtraArgs={"ContentType": content_type}

@@ -9,6 +9,7 @@ runs too long.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import tempfile
 import threading
@@ -119,7 +120,10 @@ class TileMonitor:
         self.job_id = job_id
         self.loop = loop
         self.lost = threading.Event()
-        self._last_report = 0.0
+        # Counted from now, so the first report comes an interval into the
+        # tiles (or at the last tile): a sub-second job writes no progress
+        # while its model runs, where the write would take CPU from it.
+        self._last_report = time.monotonic()
 
     def __call__(self, done: int, total: int) -> None:
         if self.lost.is_set():
@@ -338,11 +342,18 @@ async def _store_and_complete(
     started: float,
 ) -> None:
     result_key = new_key("results", result.extension)
-    await ctx.storage.put_file(result_key, output, result.mime_type)
-    preview_key = None
-    if await asyncio.to_thread(preview.is_file):
-        preview_key = new_key("previews", "jpg")
-        await ctx.storage.put_file(preview_key, preview, "image/jpeg")
+    preview_key = new_key("previews", "jpg") if await asyncio.to_thread(preview.is_file) else None
+    # Both at once, and moved rather than copied where the storage is local:
+    # the work folder is thrown away next.
+    stores = [ctx.storage.put_file(result_key, output, result.mime_type, move=True)]
+    if preview_key:
+        stores.append(ctx.storage.put_file(preview_key, preview, "image/jpeg", move=True))
+    try:
+        await asyncio.gather(*stores)
+    except Exception:
+        with contextlib.suppress(Exception):  # the store's own error is the one to report
+            await _discard(ctx, result_key, preview_key)
+        raise
     engine_details = result.details() | {
         "denoise_path": choice.denoise_path,
         "model": choice.model.name,
@@ -364,11 +375,16 @@ async def _store_and_complete(
     if not completed:
         # Canceled (or taken over) while the result was stored: the job's
         # record is not ours to write, and the files must not linger.
-        await ctx.storage.delete(result_key)
-        if preview_key:
-            await ctx.storage.delete(preview_key)
+        await _discard(ctx, result_key, preview_key)
         raise JobCanceledError(job.job_id)
     log.info("job %s completed in %.1f s", job.job_id, time.monotonic() - started)
+    await ctx.publish(job.job_id, JobStatus.COMPLETED, 100)  # first: the user waits on it
     await _record_speed(ctx, choice.model, result)
-    await ctx.publish(job.job_id, JobStatus.COMPLETED, 100)
     await notifications.announce(ctx, job.job_id)  # never raises
+
+
+async def _discard(ctx: WorkerContext, result_key: str, preview_key: str | None) -> None:
+    """Remove what a job stored but may not keep (deleting a missing key is a no-op)."""
+    await ctx.storage.delete(result_key)
+    if preview_key:
+        await ctx.storage.delete(preview_key)
