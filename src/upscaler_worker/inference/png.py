@@ -43,9 +43,9 @@ _SUB_FILTER = 1
 
 def write_chunk(out: BinaryIO, kind: bytes, *parts: bytes) -> None:
     """One chunk whose data is ``parts`` joined, written piece by piece: no
-    copy of a multi-megabyte payload. (zlib-ng's CRC-32 and Adler-32 use the
-    CPU's carry-less multiply and vector units: 10-20x the stdlib zlib's speed,
-    and these checksums run in order on one thread.)"""
+    copy of a multi-megabyte payload. The checksums are zlib-ng's (vector
+    units and carry-less multiply): they run in order on one thread, and the
+    standard library's took 7-19x as long (12 MB: 2.0 / 3.8 ms against 0.3 / 0.2)."""
     crc = zlib_ng.crc32(kind)
     for part in parts:
         crc = zlib_ng.crc32(part, crc)
@@ -64,8 +64,9 @@ def chunk(kind: bytes, data: bytes) -> bytes:
 
 def _png_band(color: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     """One band in PNG's sample order, contiguous: grey, grey+alpha, RGB or
-    RGBA. OpenCV reorders OpenCV's BGR: a tenth of the time numpy takes to
-    copy a reversed view of three-sample pixels."""
+    RGBA. OpenCV turns its BGR round in a tenth of the time numpy takes to
+    copy a reversed view of three-sample pixels (any view: it copies strided
+    input itself)."""
     if color.ndim == 2:
         return color if alpha is None else np.stack([color, alpha], axis=-1)
     if alpha is None:
