@@ -120,10 +120,7 @@ class TileMonitor:
         self.job_id = job_id
         self.loop = loop
         self.lost = threading.Event()
-        # Counted from now, so the first report comes an interval into the
-        # tiles (or at the last tile): a sub-second job writes no progress
-        # while its model runs, where the write would take CPU from it.
-        self._last_report = time.monotonic()
+        self._last_report = 0.0
 
     def __call__(self, done: int, total: int) -> None:
         if self.lost.is_set():
