@@ -345,12 +345,14 @@ async def _store_and_complete(
     stores = [ctx.storage.put_file(result_key, output, result.mime_type, move=True)]
     if preview_key:
         stores.append(ctx.storage.put_file(preview_key, preview, "image/jpeg", move=True))
-    try:
-        await asyncio.gather(*stores)
-    except Exception:
+    # Both finish before either failure is handled: a store still running
+    # could otherwise write its object after the clean-up.
+    outcomes = await asyncio.gather(*stores, return_exceptions=True)
+    failed = next((item for item in outcomes if isinstance(item, BaseException)), None)
+    if failed is not None:
         with contextlib.suppress(Exception):  # the store's own error is the one to report
             await _discard(ctx, result_key, preview_key)
-        raise
+        raise failed
     engine_details = result.details() | {
         "denoise_path": choice.denoise_path,
         "model": choice.model.name,
@@ -375,8 +377,8 @@ async def _store_and_complete(
         await _discard(ctx, result_key, preview_key)
         raise JobCanceledError(job.job_id)
     log.info("job %s completed in %.1f s", job.job_id, time.monotonic() - started)
-    # The speed first: a client that uploads again on seeing `completed` gets
-    # an estimate from it (2-3 ms; tried the other way round and undone).
+    # The speed before the event: a client that uploads again on seeing
+    # `completed` gets its estimate from the speed just measured.
     await _record_speed(ctx, choice.model, result)
     await ctx.publish(job.job_id, JobStatus.COMPLETED, 100)
     await notifications.announce(ctx, job.job_id)  # never raises
