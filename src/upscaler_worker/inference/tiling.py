@@ -174,6 +174,10 @@ def strip_rows(plan: TilePlan, scale: int) -> int:
     return max(span.read_length for span in plan.rows) * scale
 
 
+#: Column counts tried from the widest allowed tile on (see choose_tile_shape).
+_COLUMN_CANDIDATES = 64
+
+
 @functools.lru_cache(maxsize=256)  # an animation asks once per frame
 def choose_tile_shape(
     height: int,
@@ -238,10 +242,6 @@ def choose_tile_shape(
 def computed_pixels(plan: TilePlan) -> int:
     """Input pixels the network runs over for ``plan``, context included."""
     return sum(span.read_length for span in plan.rows) * sum(span.read_length for span in plan.cols)
-
-
-#: Column counts tried from the widest allowed tile on (see choose_tile_shape).
-_COLUMN_CANDIDATES = 64
 
 
 def _round_down(value: int, multiple: int) -> int:

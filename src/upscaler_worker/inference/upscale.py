@@ -55,8 +55,8 @@ class UpscaleOptions:
     #: What one tile may use in the inference runtime. 768 MiB runs a 512²
     #: image through RRDBNet whole (ONNX Runtime fp32 and OpenVINO bf16, with
     #: its tail in small bands) and keeps a 4000x3000 photo at 4x within 2x its
-    #: output size + 1 GiB of RSS (at 896 MiB x4plus on OpenVINO peaked at 2.11
-    #: GiB of 2.07).
+    #: output size + 1 GiB of RSS (x4plus on OpenVINO: 2.00 GiB of 2.07 at 768
+    #: MiB, 2.11 at 896 MiB).
     tile_memory_bytes: int = 768 * MIB
     #: model: alpha goes through the network (as official Real-ESRGAN does);
     #: fast: bilinear resize of alpha (no extra model pass).
