@@ -102,3 +102,17 @@ def test_a_single_model_folder_lists_that_model_alone(tmp_path: Path) -> None:
     assert (alone / "one.onnx").resolve() == (source / "one.onnx").resolve()
     assert (alone / "cache").resolve() == (source / "cache").resolve()
     assert not (alone / "two.onnx").exists()
+
+
+def test_pytorch_bf16_autocast_is_timed_only_where_the_cpu_has_bf16_arithmetic(
+    model_dir: Path,
+) -> None:
+    (model,) = read_installed(model_dir)
+    with_bf16: list[str] = []
+    without: list[str] = []
+    assert "PyTorch bf16 autocast" in peers._torch_runs(
+        model, 1, with_bf16, frozenset({"avx2", "avx512_bf16"})
+    )
+    runs = peers._torch_runs(model, 1, without, frozenset({"avx2", "fma"}))
+    assert sorted(runs) == ["PyTorch channels-last fp32", "PyTorch eager fp32"]
+    assert "no PyTorch bf16 autocast: this CPU has no bf16 arithmetic" in without
