@@ -24,7 +24,7 @@ from bench import service
 from bench.measure import as_batch, sample_image
 from upscaler_worker.engines import choose_engines
 from upscaler_worker.inference import InstalledModel, ModelRunner
-from upscaler_worker.inference.engine_paths import CPU_FP32, EnginePath, int8_file
+from upscaler_worker.inference.engine_paths import CPU_FP32, EnginePath, int8_file, openvino_file
 from upscaler_worker.inference.installed import INSTALLED_FILE
 from upscaler_worker.inference.runtime import physical_cores
 
@@ -36,7 +36,8 @@ def single_model_dir(model_dir: Path, model: InstalledModel, into: Path) -> Path
     """A model folder listing only ``model``: links to its files and to the
     shared cache (engine-path choices, OpenVINO's compiled blobs)."""
     into.mkdir(parents=True, exist_ok=True)
-    for name in (model.file, int8_file(Path(model.file)).name, "cache"):
+    file = Path(model.file)
+    for name in (model.file, int8_file(file).name, openvino_file(file).name, "cache"):
         if (model_dir / name).exists():
             (into / name).symlink_to((model_dir / name).resolve())
     listing = json.loads((model_dir / INSTALLED_FILE).read_text())

@@ -31,7 +31,7 @@ from upscaler_worker.actors.model_files import (
     sha256_of,
 )
 from upscaler_worker.context import WorkerContext
-from upscaler_worker.inference.installed import InstalledModel
+from upscaler_worker.inference.installed import COMPANIONS, InstalledModel
 from upscaler_worker.models_sync import cost_details, provenance
 from upscaler_worker.runners import RunnerCache
 
@@ -87,7 +87,8 @@ class Converted:
     installed: InstalledModel
     inspection: Inspection
     onnx: Path
-    half: Path | None
+    #: The files exported beside it, by suffix (fp16 copy, graph as exported).
+    companions: dict[str, Path]
 
 
 def convert_ncnn(
@@ -131,19 +132,22 @@ def convert_ncnn(
             f"the converted model scales by {inspection.scale}, but the graph is a "
             f"x{recognised.scale} {recognised.arch}"
         )
-    half_name = installed.extra.get("fp16_file")
-    half = export_dir / str(half_name) if half_name else None
-    return Converted(installed, inspection, onnx, half if half and half.is_file() else None)
+    companions = {
+        suffix: export_dir / str(installed.extra[key])
+        for key, suffix in COMPANIONS.items()
+        if installed.extra.get(key) and (export_dir / str(installed.extra[key])).is_file()
+    }
+    return Converted(installed, inspection, onnx, companions)
 
 
 def _place(converted: Converted, final: Path) -> list[Path]:
-    """Move the proven files into place (fp16 copy first: a reader that sees
-    the model sees its copy too)."""
+    """Move the proven files into place (the companions first: a reader that
+    sees the model sees them too)."""
     placed: list[Path] = []
-    if converted.half is not None:
-        half = final.with_suffix(".fp16.onnx")
-        os.replace(converted.half, half)
-        placed.append(half)
+    for suffix, companion in converted.companions.items():
+        target = final.with_suffix(suffix)
+        os.replace(companion, target)
+        placed.append(target)
     os.replace(converted.onnx, final)
     placed.append(final)
     return placed
@@ -236,6 +240,7 @@ async def validate_ncnn(ctx: WorkerContext, runners: RunnerCache, model: Model) 
         await ctx.storage.delete(old_key)
     if old_path not in placed:
         await asyncio.to_thread(old_path.unlink, True)
-        await asyncio.to_thread(old_path.with_suffix(".fp16.onnx").unlink, True)
+        for suffix in COMPANIONS.values():
+            await asyncio.to_thread(old_path.with_suffix(suffix).unlink, True)
     log.info("ncnn model %s converted and validated: x%d", name, converted.inspection.scale)
     return ModelStatus.ACTIVE

@@ -15,7 +15,12 @@ from upscaler_worker.export.archs import input_multiple
 from upscaler_worker.export.fetch import sha256_of
 from upscaler_worker.export.manifest import ModelSpec
 from upscaler_worker.export.onnx_export import Exporter, export_onnx, parity_max_abs_error
-from upscaler_worker.inference.installed import InstalledModel
+from upscaler_worker.inference.installed import (
+    COMPANIONS,
+    FP16_SUFFIX,
+    OPENVINO_SUFFIX,
+    InstalledModel,
+)
 
 #: An export whose output differs from PyTorch by more than this is refused.
 #: float32 convolutions agree to ~1e-5 on outputs of unit scale; 1e-3 is
@@ -53,9 +58,10 @@ def is_up_to_date(
         return False
     if record.exporter != exporter + GRAPH_SUFFIX:
         return False
-    half = record.extra.get("fp16_file")
-    if not half or not (model_dir / half).is_file():
-        return False
+    for key in COMPANIONS:
+        companion = record.extra.get(key)
+        if not companion or not (model_dir / str(companion)).is_file():
+            return False
     path = record.path(model_dir)
     return path.is_file() and sha256_of(path) == record.onnx_sha256
 
@@ -99,9 +105,11 @@ def export_and_install(
         }
     model_dir.mkdir(parents=True, exist_ok=True)
     final = model_dir / f"{name}.onnx"
-    final_half = model_dir / f"{name}.fp16.onnx"
+    final_half = model_dir / f"{name}{FP16_SUFFIX}"
+    final_openvino = model_dir / f"{name}{OPENVINO_SUFFIX}"
     temporary = model_dir / f".{name}.{os.getpid()}.onnx.tmp"
-    temporary_half = model_dir / f".{name}.{os.getpid()}.fp16.onnx.tmp"
+    temporary_half = model_dir / f".{name}.{os.getpid()}{FP16_SUFFIX}.tmp"
+    temporary_openvino = model_dir / f".{name}.{os.getpid()}{OPENVINO_SUFFIX}.tmp"
     try:
         export_onnx(
             network,
@@ -110,11 +118,14 @@ def export_and_install(
             input_multiple=multiple,
             exporter=exporter,
             fp16_path=temporary_half,
+            openvino_path=temporary_openvino,
         )
         error = parity_max_abs_error(network, temporary, input_multiple=multiple)
-        if not error <= PARITY_TOLERANCE:
+        openvino_error = parity_max_abs_error(network, temporary_openvino, input_multiple=multiple)
+        if not max(error, openvino_error) <= PARITY_TOLERANCE:
+            worst = max(error, openvino_error)
             raise ExportCheckError(
-                f"{name}: ONNX differs from PyTorch by {error:.3g} (> {PARITY_TOLERANCE})"
+                f"{name}: ONNX differs from PyTorch by {worst:.3g} (> {PARITY_TOLERANCE})"
             )
         half_error = parity_max_abs_error(network, temporary_half, input_multiple=multiple)
         if not half_error <= FP16_TOLERANCE:
@@ -122,11 +133,13 @@ def export_and_install(
                 f"{name}: the fp16 copy differs by {half_error:.3g} (> {FP16_TOLERANCE})"
             )
         checked = {} if check is None else check(temporary)
+        # The companions first: a reader that sees the model sees them too.
         os.replace(temporary_half, final_half)
+        os.replace(temporary_openvino, final_openvino)
         os.replace(temporary, final)
     finally:
-        temporary.unlink(missing_ok=True)
-        temporary_half.unlink(missing_ok=True)
+        for leftover in (temporary, temporary_half, temporary_openvino):
+            leftover.unlink(missing_ok=True)
     return InstalledModel(
         name=name,
         file=final.name,
@@ -151,5 +164,10 @@ def export_and_install(
         denoise_strength=variant.strength if variant else None,
         source_format=source_format,
         weights_precision=weights_precision,
-        extra={"fp16_file": final_half.name, "fp16_max_abs_error": half_error} | checked,
+        extra={
+            "fp16_file": final_half.name,
+            "fp16_max_abs_error": half_error,
+            "openvino_file": final_openvino.name,
+        }
+        | checked,
     )

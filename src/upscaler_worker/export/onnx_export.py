@@ -32,6 +32,7 @@ def export_onnx(
     exporter: Exporter = "torchscript",
     cpu_rewrite: bool = True,
     fp16_path: Path | None = None,
+    openvino_path: Path | None = None,
 ) -> None:
     """Write ``network`` as a self-contained ONNX file taking float32 NCHW RGB in
     0..1 with any height and width (multiples of ``input_multiple``).
@@ -45,7 +46,10 @@ def export_onnx(
     depthwise convolutions so ONNX Runtime's CPU layout covers the whole graph
     (see cpu_graph.py): 35-40% faster on CPU, the same function.
 
-    With ``fp16_path`` an fp16 copy for the CUDA provider is written there too.
+    With ``fp16_path`` an fp16 copy for the CUDA provider is written there too,
+    and with ``openvino_path`` the fp32 graph as exported, before the rewrite:
+    OpenVINO fuses PRelu into its convolutions itself, and runs the SRVGG
+    models 7-10% faster from that graph than from the rewritten one.
     """
     network = network.eval()
     side = 16 * input_multiple
@@ -91,6 +95,8 @@ def export_onnx(
     if fp16_path is not None:
         # From the graph as exported: GPUs run PRelu natively.
         _save_with_metadata(to_fp16(model), fp16_path, metadata | {"upscaler.precision": "fp16"})
+    if openvino_path is not None:
+        _save_with_metadata(model, openvino_path, metadata)
     if cpu_rewrite:
         model = rewrite_for_nchwc(model)
     _save_with_metadata(model, path, metadata)

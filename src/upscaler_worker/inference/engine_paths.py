@@ -24,6 +24,8 @@ from typing import Any
 
 import onnxruntime as ort
 
+from upscaler_worker.inference.installed import INT8_SUFFIX, OPENVINO_SUFFIX
+
 CPU = "CPUExecutionProvider"
 OPENVINO = "OpenVINOExecutionProvider"
 CUDA = "CUDAExecutionProvider"
@@ -80,11 +82,24 @@ CPU_PATHS = (CPU_FP32, OPENVINO_BF16, OPENVINO_FP32, CPU_INT8, OPENVINO_INT8)
 
 def int8_file(model_path: Path) -> Path:
     """Where the model pipeline keeps a model's int8 (QDQ) copy."""
-    return model_path.with_suffix(".int8.onnx")
+    return model_path.with_suffix(INT8_SUFFIX)
+
+
+def openvino_file(model_path: Path) -> Path:
+    """The graph as exported, which OpenVINO runs faster than ``<name>.onnx``:
+    that file's rewrite (PRelu as depthwise convolutions, for ONNX Runtime's
+    CPU layout) keeps OpenVINO from fusing PRelu into each convolution."""
+    return model_path.with_suffix(OPENVINO_SUFFIX)
 
 
 def model_file(path: EnginePath, model_path: Path) -> Path:
-    return int8_file(model_path) if path.precision == "int8" else model_path
+    """The file a path runs. OpenVINO falls back to ``<name>.onnx`` (the same
+    function) for a model installed without the graph as exported."""
+    if path.precision == "int8":
+        return int8_file(model_path)
+    if path.runtime == "openvino" and openvino_file(model_path).is_file():
+        return openvino_file(model_path)
+    return model_path
 
 
 @cache

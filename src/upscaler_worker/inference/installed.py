@@ -19,6 +19,13 @@ log = logging.getLogger(__name__)
 INSTALLED_FILE = "installed.json"
 FORMAT_VERSION = 1
 
+#: The files the model pipeline keeps beside ``<name>.onnx``.
+FP16_SUFFIX = ".fp16.onnx"  # for CUDA
+OPENVINO_SUFFIX = ".openvino.onnx"  # the graph as exported, before the CPU rewrite
+INT8_SUFFIX = ".int8.onnx"  # a QDQ copy, where one was made
+#: The companions every install writes, by their key in a record's ``extra``.
+COMPANIONS = {"fp16_file": FP16_SUFFIX, "openvino_file": OPENVINO_SUFFIX}
+
 
 @dataclass(frozen=True)
 class InstalledModel:

@@ -38,7 +38,7 @@ from upscaler_worker.inference.engine_paths import (
     openvino_options,
 )
 from upscaler_worker.inference.errors import InferenceError, InferenceTimeout
-from upscaler_worker.inference.installed import InstalledModel, read_installed
+from upscaler_worker.inference.installed import FP16_SUFFIX, InstalledModel, read_installed
 from upscaler_worker.inference.providers import provider_options, session_options
 from upscaler_worker.inference.split import SplitGraphs, split_rrdbnet, tail_bands
 from upscaler_worker.inference.tiling import overlap_for
@@ -291,7 +291,7 @@ class ModelRunner:
             gpu = chosen[0] in GPU_PROVIDERS
             # CUDA runs the fp16 copy the model pipeline exports next to the
             # model; TensorRT builds its own fp16 engine from the fp32 file.
-            half = path.with_suffix(".fp16.onnx")
+            half = path.with_suffix(FP16_SUFFIX)
             use_half = chosen[0] == "CUDAExecutionProvider" and half.is_file()
             try:
                 session = ort.InferenceSession(

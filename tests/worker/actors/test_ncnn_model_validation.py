@@ -78,10 +78,12 @@ def test_an_ncnn_model_is_converted_validated_and_runs_a_job_on_another_worker(
     digest = hashlib.sha256(onnx_files[0].read_bytes()).hexdigest()
     assert model["sha256"] == digest
     assert model["size_bytes"] == onnx_files[0].stat().st_size
-    # The validating worker has it installed (and its fp16 copy), nothing else.
+    # The validating worker has it installed (with its fp16 copy and the
+    # graph as exported, for OpenVINO), nothing else.
     assert _left_in(first) == [
         f"registered/anime-ncnn.{digest[:12]}.fp16.onnx",
         f"registered/anime-ncnn.{digest[:12]}.onnx",
+        f"registered/anime-ncnn.{digest[:12]}.openvino.onnx",
     ]
     # A second message for it changes nothing.
     assert asyncio.run(_validate(admin_server, first, "anime-ncnn")) == "active"
@@ -131,7 +133,8 @@ def test_validating_again_replaces_the_onnx_file(
     after = stored_files(admin_server.settings.local_storage_dir)
     assert len(after) == len(before)  # the new ONNX file replaced the old one
     assert first_key["ncnn"] == models(admin_client, token)["again-ncnn"]["details"]["ncnn"]
-    assert len([p for p in _left_in(worker) if p.endswith(".onnx")]) == 2  # model + fp16
+    # the model, its fp16 copy and the graph as exported
+    assert len([p for p in _left_in(worker) if p.endswith(".onnx")]) == 3
 
 
 def test_a_worker_without_the_export_extra_marks_it_invalid_saying_so(

@@ -82,9 +82,11 @@ def test_reachable_models_are_installed_and_the_rest_reported(installed: Install
     assert not (installed.model_dir / "RealESRGAN_x4plus.onnx").exists()
     files = sorted(p.name for p in installed.model_dir.glob("*.onnx"))
     expected = [
-        f"{name}{suffix}" for name in report.installed for suffix in (".onnx", ".fp16.onnx")
+        f"{name}{suffix}"
+        for name in report.installed
+        for suffix in (".onnx", ".fp16.onnx", ".openvino.onnx")
     ]
-    assert files == sorted(expected), "each model with its fp16 copy for CUDA"
+    assert files == sorted(expected), "each model with its fp16 copy and the graph as exported"
 
 
 def test_installed_json_describes_each_model(installed: Installed) -> None:
@@ -100,6 +102,7 @@ def test_installed_json_describes_each_model(installed: Installed) -> None:
     assert anime.exporter == "torchscript+nchwc2"
     assert anime.extra["fp16_file"] == f"{ANIME}.fp16.onnx"
     assert anime.extra["fp16_max_abs_error"] < 0.02
+    assert anime.extra["openvino_file"] == f"{ANIME}.openvino.onnx"
     assert records[GENERAL].verification == "unverified", "no published hash for general-x4v3"
     for level, strength in LEVELS.items():
         record = records[variant_name(GENERAL, level)]
@@ -172,7 +175,7 @@ def test_a_second_run_skips_what_is_up_to_date(installed: Installed, manifest: M
     model_dir = installed.model_dir
     stamps = {p.name: p.stat().st_mtime_ns for p in model_dir.glob("*.onnx")}
     installed_models = 3 + len(LEVELS)  # anime, general, wdn and the denoise variants
-    assert len(stamps) == 2 * installed_models  # each with its fp16 copy
+    assert len(stamps) == 3 * installed_models  # each with its fp16 copy and graph as exported
     again = run(model_dir=model_dir, mirror=installed.mirror.as_uri(), manifest=manifest)
     assert again.installed == []
     assert len(again.up_to_date) == installed_models
@@ -190,6 +193,14 @@ def test_a_second_run_skips_what_is_up_to_date(installed: Installed, manifest: M
         [WEAK, *(variant_name(GENERAL, level) for level in LEVELS)]
     )
     assert changed.up_to_date == [GENERAL]
+
+    # A model installed before the graph as exported was kept is exported again.
+    (model_dir / f"{ANIME}.openvino.onnx").unlink()
+    refreshed = run(
+        model_dir=model_dir, mirror=installed.mirror.as_uri(), manifest=manifest, only=[ANIME]
+    )
+    assert refreshed.installed == [ANIME]
+    assert (model_dir / f"{ANIME}.openvino.onnx").is_file()
 
 
 def test_tampered_weights_are_refused(

@@ -25,6 +25,8 @@ from upscaler_worker.inference.engine_paths import (
     EnginePath,
     candidate_paths,
     int8_file,
+    model_file,
+    openvino_file,
 )
 from upscaler_worker.inference.path_choice import (
     CACHE_FILE,
@@ -62,15 +64,15 @@ def only_model(model_dir: Path) -> Path:
     return model_dir / item.file
 
 
-def write_broken_copy(model: Path) -> None:
-    """An "int8" file that runs faster-or-not but is wrong: the last
-    convolution's weights tripled, a real model with a real defect."""
+def write_broken_copy(model: Path, into: Path | None = None) -> None:
+    """An "int8" file (or ``into``) that runs faster-or-not but is wrong: the
+    last convolution's weights tripled, a real model with a real defect."""
     proto = onnx.load(str(model))
     last_conv = [node for node in proto.graph.node if node.op_type == "Conv"][-1]
     weights = {init.name: init for init in proto.graph.initializer}[last_conv.input[1]]
     scaled = numpy_helper.to_array(weights) * np.float32(3.0)
     weights.CopyFrom(numpy_helper.from_array(scaled, weights.name))
-    onnx.save(proto, str(int8_file(model)))
+    onnx.save(proto, str(into or int8_file(model)))
 
 
 def test_psnr8_is_infinite_for_equal_outputs_and_drops_with_error() -> None:
@@ -172,6 +174,30 @@ async def test_the_worker_runs_the_chosen_path_and_reports_it(model_dir: Path) -
     reference = ModelRunner.load(model_dir / item.file, engine=CPU_FP32)
     probe = probe_images(64)[0]
     assert psnr8(reference.run(probe), loaded.runner.run(probe)) > 60
+
+
+@needs_openvino
+def test_openvino_runs_the_graph_as_exported_and_falls_back_without_it(model_dir: Path) -> None:
+    model = only_model(model_dir)
+    exported = openvino_file(model)
+    ops = {node.op_type for node in onnx.load(str(exported)).graph.node}
+    assert "PRelu" in ops, "OpenVINO fuses PRelu itself"
+    assert "PRelu" not in {node.op_type for node in onnx.load(str(model)).graph.node}
+    assert model_file(OPENVINO_FP32, model) == exported
+    assert model_file(CPU_FP32, model) == model
+    probe = probe_images(64)[0]
+    reference = ModelRunner.load(model, engine=CPU_FP32).run(probe)
+    assert psnr8(reference, ModelRunner.load(model, engine=OPENVINO_FP32).run(probe)) > 60
+    # A defect planted in the graph as exported shows in OpenVINO's output
+    # only: that path reads it, the CPU path does not.
+    write_broken_copy(exported, into=exported)
+    ModelRunner.clear_cache()
+    assert psnr8(reference, ModelRunner.load(model, engine=OPENVINO_FP32).run(probe)) < 45
+    assert psnr8(reference, ModelRunner.load(model, engine=CPU_FP32).run(probe)) > 60
+    exported.unlink()  # installed before the graph as exported was kept
+    ModelRunner.clear_cache()
+    assert model_file(OPENVINO_FP32, model) == model
+    assert psnr8(reference, ModelRunner.load(model, engine=OPENVINO_FP32).run(probe)) > 60
 
 
 @needs_openvino
