@@ -49,7 +49,7 @@ def export_onnx(
     With ``fp16_path`` an fp16 copy for the CUDA provider is written there too,
     and with ``openvino_path`` the fp32 graph as exported, before the rewrite:
     OpenVINO fuses PRelu into its convolutions itself, and runs the SRVGG
-    models 7-10% faster from that graph than from the rewritten one.
+    models about 10% faster from that graph than from the rewritten one.
     """
     network = network.eval()
     side = 16 * input_multiple
