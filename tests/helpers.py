@@ -73,6 +73,17 @@ def free_port() -> int:
         return port
 
 
+@contextlib.contextmanager
+def refused_port() -> Iterator[int]:
+    """A port where connections are refused for as long as the block runs:
+    held bound but not listening, so nothing started meanwhile (a server
+    under test asking for a free port) can be given it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        yield port
+
+
 def make_settings(data_dir: Path, model_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",

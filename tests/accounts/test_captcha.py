@@ -19,10 +19,11 @@ import httpx
 import pytest
 
 from tests.admin.support import admin_token, api_login, bearer, create_user
-from tests.helpers import IMAGES, LiveServer, embedded_server, free_port, make_settings
+from tests.helpers import IMAGES, LiveServer, embedded_server, make_settings, refused_port
 
 SMALL = IMAGES / "realesrgan" / "0014.jpg"
 GOOD = "token-the-provider-accepts"
+BROKEN_PATH = "/broken/siteverify"
 
 
 class Verifier(ThreadingHTTPServer):
@@ -44,9 +45,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         form = parse_qs(self.rfile.read(length).decode())
         self.server.seen.append(form)
+        if self.path == BROKEN_PATH:  # a provider in trouble, answering in JSON
+            self._answer(500, {"error": "internal"})
+            return
         ok = form.get("secret") == ["the-secret"] and form.get("response") == [GOOD]
-        body = json.dumps({"success": ok, "error-codes": [] if ok else ["invalid-input-response"]})
-        self.send_response(200)
+        self._answer(200, {"success": ok, "error-codes": [] if ok else ["invalid-input-response"]})
+
+    def _answer(self, status: int, document: dict[str, Any]) -> None:
+        body = json.dumps(document)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(body.encode())
@@ -145,9 +152,24 @@ def test_the_page_shows_the_widget_and_lets_its_script_in(captcha_server: LiveSe
 
 
 def test_an_unreachable_provider_is_a_503(tmp_path: Path, model_dir: Path) -> None:
-    nowhere = f"http://127.0.0.1:{free_port()}/siteverify"
-    settings = captcha_settings(tmp_path, model_dir, nowhere)
+    # Held refused: a port merely found free once was handed to the server
+    # under test, which then answered its own verification with a 404.
+    with refused_port() as port:
+        nowhere = f"http://127.0.0.1:{port}/siteverify"
+        settings = captcha_settings(tmp_path, model_dir, nowhere)
+        with embedded_server(settings) as live, live.client() as client:
+            response = post(client, captcha_token=GOOD)
+    assert response.status_code == 503
+    assert "Retry-After" in response.headers
+
+
+def test_a_provider_answering_an_error_status_is_a_503_not_a_refusal(
+    tmp_path: Path, model_dir: Path, verifier: Verifier
+) -> None:
+    broken = verifier.url.replace("/siteverify", BROKEN_PATH)
+    settings = captcha_settings(tmp_path, model_dir, broken)
     with embedded_server(settings) as live, live.client() as client:
         response = post(client, captcha_token=GOOD)
-    assert response.status_code == 503
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "unavailable"
     assert "Retry-After" in response.headers

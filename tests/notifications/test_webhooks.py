@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.admin.support import ADMIN_PASSWORD, admin_token, browser_login
-from tests.helpers import IMAGES, LiveServer, free_port, upload, wait_for_job
+from tests.helpers import IMAGES, LiveServer, refused_port, upload, wait_for_job
 from tests.notifications.support import (
     PUBLIC_BASE,
     Receiver,
@@ -190,8 +190,8 @@ def test_a_redirect_is_not_followed(notify_server: LiveServer, receiver: Receive
 
 
 def test_an_unreachable_receiver_is_retried_then_given_up(notify_server: LiveServer) -> None:
-    closed = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
-    with notify_server.client() as client:
+    with refused_port() as port, notify_server.client() as client:
+        closed = f"http://127.0.0.1:{port}/hook"  # nothing listens there
         job = run_job(notify_server, client, callback_url=closed)
         assert job["status"] == "completed"  # the job is not held up by its notification
         note = wait_for_notification(client, job["job_id"], "webhook")

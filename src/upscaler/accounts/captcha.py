@@ -94,6 +94,10 @@ async def verify(settings: Settings, token: str, ip: str) -> None:
             answer = await client.post(
                 settings.captcha_verify_url or provider.verify_url, data=data
             )
+            # An error status is the provider failing, not the token refused
+            # (siteverify answers 200 with success false for that), even
+            # when its body is JSON.
+            answer.raise_for_status()
             result = answer.json()
     except (httpx.HTTPError, ValueError) as error:
         log.warning("CAPTCHA verification unavailable: %s", error)
