@@ -67,9 +67,8 @@ def imdecode(data: bytes, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    """A port free now (the caller binds it next; see refused_port to hold one)."""
+    with refused_port() as port:
         return port
 
 

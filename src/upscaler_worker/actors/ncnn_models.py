@@ -86,9 +86,8 @@ async def _fetch_source(ctx: WorkerContext, source: NcnnSource, destination: Pat
 class Converted:
     installed: InstalledModel
     inspection: Inspection
+    #: Exported with its companions beside it (``<name><suffix>``, COMPANIONS).
     onnx: Path
-    #: The files exported beside it, by suffix (fp16 copy, graph as exported).
-    companions: dict[str, Path]
 
 
 def convert_ncnn(
@@ -132,22 +131,18 @@ def convert_ncnn(
             f"the converted model scales by {inspection.scale}, but the graph is a "
             f"x{recognised.scale} {recognised.arch}"
         )
-    companions = {
-        suffix: export_dir / str(installed.extra[key])
-        for key, suffix in COMPANIONS.items()
-        if installed.extra.get(key) and (export_dir / str(installed.extra[key])).is_file()
-    }
-    return Converted(installed, inspection, onnx, companions)
+    return Converted(installed, inspection, onnx)
 
 
 def _place(converted: Converted, final: Path) -> list[Path]:
     """Move the proven files into place (the companions first: a reader that
     sees the model sees them too)."""
     placed: list[Path] = []
-    for suffix, companion in converted.companions.items():
-        target = final.with_suffix(suffix)
-        os.replace(companion, target)
-        placed.append(target)
+    for suffix in COMPANIONS.values():
+        companion = converted.onnx.with_suffix(suffix)
+        if companion.is_file():
+            os.replace(companion, final.with_suffix(suffix))
+            placed.append(final.with_suffix(suffix))
     os.replace(converted.onnx, final)
     placed.append(final)
     return placed

@@ -122,8 +122,8 @@ def export_and_install(
         )
         error = parity_max_abs_error(network, temporary, input_multiple=multiple)
         openvino_error = parity_max_abs_error(network, temporary_openvino, input_multiple=multiple)
-        if not max(error, openvino_error) <= PARITY_TOLERANCE:
-            worst = max(error, openvino_error)
+        worst = max(error, openvino_error)
+        if not worst <= PARITY_TOLERANCE:
             raise ExportCheckError(
                 f"{name}: ONNX differs from PyTorch by {worst:.3g} (> {PARITY_TOLERANCE})"
             )

@@ -225,14 +225,15 @@ class ModelRunner:
         if engine.provider == OPENVINO:
             # CPU stays listed for any node OpenVINO declines.
             providers = [(OPENVINO, openvino_options(engine, threads, None)), CPU]
-        graphs = split_rrdbnet(model_file(engine, path)) if split else None
+        file = model_file(engine, path)  # OpenVINO's own copy, the int8 one, or the model
+        graphs = split_rrdbnet(file) if split else None
         if graphs is not None:
             runner = cls._split_runner(graphs, path, providers, threads, engine.precision)
             if runner.provider != engine.provider:
                 raise RuntimeError(f"{engine.provider} did not start (runs on {runner.provider})")
             return runner
         session = ort.InferenceSession(
-            str(model_file(engine, path)),
+            str(file),
             sess_options=session_options(threads, gpu=False),
             providers=providers,
         )
