@@ -73,6 +73,34 @@ def test_untiled_output_has_the_exact_size_and_type(images: Path, runner: ModelR
         assert result.color.dtype == np.uint8
 
 
+def _reference_recipe(runner: ModelRunner, color: np.ndarray) -> np.ndarray:
+    """Official Real-ESRGAN's arithmetic around the same network: /255,
+    BGR -> RGB, run, clamp, x255, round half to even, RGB -> BGR."""
+    batch = np.ascontiguousarray((color.astype(np.float32) / 255.0)[..., ::-1].transpose(2, 0, 1))
+    output = runner.run(batch[None])[0]
+    rounded = np.rint(np.clip(output, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+    return np.ascontiguousarray(rounded[::-1].transpose(1, 2, 0))
+
+
+@pytest.mark.parametrize("with_alpha", [False, True], ids=["colour", "colour+alpha"])
+def test_untiled_8_bit_colour_is_the_reference_recipe_to_the_bit(
+    images: Path, runner: ModelRunner, with_alpha: bool
+) -> None:
+    """The one-pass conversion (saturating multiply, then interleaving straight
+    into the output) and the per-channel one (colour beside alpha) both give
+    exactly clamp, x255 and round; the network's output does leave 0..1 here."""
+    color = decode_image(images / "0014.jpg").color
+    expected = _reference_recipe(runner, color)
+    raw = runner.run(
+        np.ascontiguousarray((color.astype(np.float32) / 255)[..., ::-1].transpose(2, 0, 1))[None]
+    )[0]
+    assert raw.min() < 0.0 or raw.max() > 1.0  # the clamping is exercised
+    alpha = np.full(color.shape[:2], 255, np.uint8) if with_alpha else None
+    result = upscale_array(color, alpha, runner, alpha_mode="model")
+    assert result.tiles == 1
+    assert np.array_equal(result.color, expected)
+
+
 def test_a_4x_model_asked_for_2x_resizes_its_output_with_lanczos(
     images: Path, runner: ModelRunner
 ) -> None:
