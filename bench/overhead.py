@@ -12,6 +12,7 @@ spell of the machine hits both alike. Target: end-to-end <= TARGET x model-only.
 from __future__ import annotations
 
 import json
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,6 +31,10 @@ from upscaler_worker.inference.runtime import physical_cores
 
 TARGET = 1.10
 SIDE = 512
+#: What lies around the worker's steps: from the POST to the claim and from
+#: the completion to the client's `completed` event ("around the job"), and
+#: the job's own time beyond its steps (claim, completion write: "rest of job").
+AROUND, REST = "around the job", "rest of job"
 
 
 def single_model_dir(model_dir: Path, model: InstalledModel, into: Path) -> Path:
@@ -90,11 +95,51 @@ def measure(model_dir: Path, models: list[InstalledModel], repeats: int) -> list
                     "model_only_seconds": figures.model_only_seconds,
                     "ratio": ratio,
                     "runs": figures.runs,
+                    "steps_ms": step_medians(figures),
                 }
             )
             shown = "-" if ratio is None else f"{ratio:.3f}"
             print(f"  {figures.seconds:.3f} s end to end, ratio {shown}", flush=True)
     return results
+
+
+def step_medians(figures: service.EndToEndFigures) -> dict[str, float]:
+    """Median milliseconds of each step the worker recorded over the timed
+    jobs, in the order they ran, then the job's rest and what lay around it."""
+    if not figures.steps:
+        return {}
+    names = list(dict.fromkeys(name for steps in figures.steps for name in steps))
+    medians = {
+        name: 1000 * statistics.median(steps.get(name, 0.0) for steps in figures.steps)
+        for name in names
+    }
+    jobs = list(zip(figures.runs, figures.job_runs, figures.steps, strict=True))
+    medians[REST] = 1000 * statistics.median(job - sum(steps.values()) for _, job, steps in jobs)
+    medians[AROUND] = 1000 * statistics.median(run - job for run, job, _ in jobs)
+    return medians
+
+
+def steps_markdown(results: list[dict[str, Any]]) -> str:
+    """Where the end-to-end time went, per model (median ms of the timed jobs)."""
+    rows = [row for row in results if row.get("steps_ms")]
+    if not rows:
+        return ""
+    names = list(dict.fromkeys(name for row in rows for name in row["steps_ms"]))
+    lines = [
+        "### Where a job's time goes (median ms of the timed jobs; the worker's steps, "
+        "then the job's rest and what lies around it)",
+        "",
+        "| model | model-only | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for row in rows:
+        model_only = row["model_only_seconds"]
+        cells = [
+            f"{row['steps_ms'][name]:.1f}" if name in row["steps_ms"] else "-" for name in names
+        ]
+        shown = "-" if model_only is None else f"{1000 * model_only:.1f}"
+        lines.append(f"| {row['model']} | {shown} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
@@ -113,7 +158,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
             f"| {'-' if model_only is None else f'{model_only:.3f}'} "
             f"| {'-' if ratio is None else f'{ratio:.3f}'} | {verdict} |"
         )
-    return "\n".join(lines) + "\n"
+    steps = steps_markdown(results)
+    return "\n".join(lines) + "\n" + ("\n" + steps if steps else "")
 
 
 def verdicts(results: list[dict[str, Any]]) -> list[dict[str, Any]]:

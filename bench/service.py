@@ -23,13 +23,14 @@ import os
 import secrets
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,10 @@ class EndToEndFigures:
     #: the jobs (None when no ``model_only`` was given).
     model: str | None = None
     model_only_seconds: float | None = None
+    #: Per timed job: its worker-side duration and the steps the worker
+    #: recorded (prepare, decode, inference, encode, preview, store).
+    job_runs: list[float] = field(default_factory=list)
+    steps: list[dict[str, float]] = field(default_factory=list)
 
 
 def end_to_end(
@@ -174,18 +179,37 @@ def end_to_end(
             turn = functools.partial(model_only, model) if model_only and model else None
             if turn is not None:
                 turn()  # warm the benchmark's own session too
-            runs, job_runs, model_runs = [], [], []
+            runs, job_runs, model_runs, job_ids = [], [], [], []
             for _ in range(repeats):
                 started = time.perf_counter()
                 job = follow_to_the_end(client, upload(client, image))
                 runs.append(time.perf_counter() - started)
                 job_runs.append(float(job["duration_seconds"]))
+                job_ids.append(str(job["job_id"]))
                 seconds = turn() if turn is not None else None
                 if seconds is not None:
                     model_runs.append(seconds)
+            steps = recorded_steps(Path(tmp) / "upscaler.db", job_ids)
     return EndToEndFigures(
-        min(runs), min(job_runs), runs, model, min(model_runs) if model_runs else None
+        min(runs),
+        min(job_runs),
+        runs,
+        model,
+        min(model_runs) if model_runs else None,
+        job_runs,
+        steps,
     )
+
+
+def recorded_steps(database: Path, job_ids: list[str]) -> list[dict[str, float]]:
+    """The steps each job's worker recorded, read from the embedded service's
+    SQLite file (WAL: a reader beside the running service), in ``job_ids`` order."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        rows = dict(db.execute(
+            f"SELECT job_id, engine FROM jobs WHERE job_id IN ({','.join('?' * len(job_ids))})",
+            job_ids,
+        ).fetchall())  # fmt: skip
+    return [dict(json.loads(rows[job_id]).get("steps", {})) for job_id in job_ids]
 
 
 # -- distributed: workers and pollers ------------------------------------------

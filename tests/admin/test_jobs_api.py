@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import httpx
@@ -21,7 +22,20 @@ def jobs(admin_server: AdminServer, token: str) -> dict[str, str]:
     seed_model(admin_server, "better-model", quality_rank=20)
     old = utcnow() - timedelta(days=3)
     return {
-        "done": seed_job(admin_server, filename="holiday.png"),
+        "done": seed_job(
+            admin_server,
+            filename="holiday.png",
+            # As a worker records them: the steps in the order they ran.
+            engine={
+                "provider": "CPUExecutionProvider",
+                "steps": {
+                    "prepare": 0.0082,
+                    "decode": 0.0041,
+                    "inference": 0.351,
+                    "encode": 0.0275,
+                },
+            },
+        ),
         "done_old": seed_job(admin_server, filename="archive.png", created_at=old),
         "failed": seed_job(admin_server, status="failed", error='=HYPERLINK("x") boom'),
         "queued": seed_job(admin_server, status="queued", model="better-model"),
@@ -260,6 +274,12 @@ def test_the_jobs_pages_list_filter_and_act(
         detail = browser.get(f"/admin/jobs/{jobs['done']}")
         assert "holiday.png" in detail.text
         assert 'id="requeue-form"' in detail.text
+        assert re.findall(r'data-step="(\w+)">\w+ <code>([\d.]+ ms)', detail.text) == [
+            ("prepare", "8.2 ms"),
+            ("decode", "4.1 ms"),
+            ("inference", "351.0 ms"),
+            ("encode", "27.5 ms"),
+        ]
         requeued = browser.post(
             f"/admin/jobs/{jobs['done']}/requeue",
             data={"csrf_token": csrf, "denoise": "low", "factor": ""},

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import overhead, peers
+import pytest
+
+from bench import overhead, peers, service
 from bench.peers import Figure, SizeFigures
 from upscaler_worker.inference import read_installed
 
@@ -77,6 +79,39 @@ def test_end_to_end_verdicts_judge_each_model_against_the_target() -> None:
         ("a (cpu-fp32)", True),
         ("b (openvino-bf16)", False),
     ]
+
+
+def test_the_steps_table_shows_each_step_then_the_rest_and_what_lies_around_the_job() -> None:
+    figures = service.EndToEndFigures(
+        seconds=0.44,
+        job_seconds=0.42,
+        runs=[0.46, 0.44, 0.50],
+        model="m",
+        model_only_seconds=0.35,
+        job_runs=[0.43, 0.42, 0.46],
+        steps=[
+            {"prepare": 0.010, "decode": 0.004, "inference": 0.37, "encode": 0.03},
+            {"prepare": 0.008, "decode": 0.005, "inference": 0.36, "encode": 0.03},
+            {"prepare": 0.009, "decode": 0.004, "inference": 0.40, "encode": 0.04},
+        ],
+    )
+    medians = overhead.step_medians(figures)
+    assert list(medians) == [
+        "prepare",
+        "decode",
+        "inference",
+        "encode",
+        overhead.REST,
+        overhead.AROUND,
+    ]
+    assert medians["inference"] == pytest.approx(370.0)
+    assert medians[overhead.REST] == pytest.approx(16.0)  # 0.43 - 0.414, 0.42 - 0.403, 0.46 - 0.453
+    assert medians[overhead.AROUND] == pytest.approx(30.0)  # 30, 20, 40 ms
+    rows = [{"model": "m", "model_only_seconds": 0.35, "steps_ms": medians}]
+    table = overhead.steps_markdown(rows)
+    assert "| model | model-only | prepare | decode | inference | encode | rest of job |" in table
+    assert "| m | 350.0 | 9.0 | 4.0 | 370.0 | 30.0 | 16.0 | 30.0 |" in table
+    assert overhead.steps_markdown([{"model": "m", "steps_ms": {}}]) == ""
 
 
 def test_a_single_model_folder_lists_that_model_alone(tmp_path: Path) -> None:

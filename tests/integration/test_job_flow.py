@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -97,6 +98,13 @@ def test_upscale_gives_exact_factor_png(service: Service, factor: str, scale: in
             assert ISO_UTC.match(wire[name]), wire[name]
         assert job.duration_seconds is not None and job.duration_seconds > 0
         assert job.params["factor"] == factor
+        # Where the job's time went, step by step, in the order they ran.
+        engine = asyncio.run(job_engine(service.settings.database_url, body.job_id))
+        steps = engine["steps"]
+        assert list(steps) == ["prepare", "decode", "inference", "encode", "preview", "store"]
+        assert all(seconds >= 0 for seconds in steps.values()), steps
+        assert steps["inference"] == pytest.approx(engine["inference_seconds"], abs=0.01)
+        assert sum(steps.values()) <= job.duration_seconds + 0.01, (steps, job.duration_seconds)
 
         assert isinstance(job.result_url, str), job
         result, image = fetch_image(api, job.result_url)
@@ -271,6 +279,20 @@ def test_health_reports_models_and_workers(service: Service) -> None:
         assert load_per_core >= 0
         assert rss_bytes is not None
         assert rss_bytes > 50 * 1024 * 1024  # a process with a model loaded
+
+
+async def job_engine(database_url: str, job_id: str) -> dict[str, Any]:
+    """The job's engine details as the worker recorded them (admin-only in the API)."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                text("SELECT engine FROM jobs WHERE job_id = :job_id"), {"job_id": job_id}
+            )
+            value = result.scalar_one()
+            return dict(json.loads(value) if isinstance(value, str) else value)
+    finally:
+        await engine.dispose()
 
 
 async def jobs_by_status(database_url: str) -> dict[str, int]:

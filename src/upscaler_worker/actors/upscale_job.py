@@ -308,6 +308,7 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
             # From now, not from the claim: a first model load (a TensorRT
             # engine build) is no part of what the estimate measures.
             seconds, limit = await job_deadline(ctx, choice.model, upload)
+            prepared = time.monotonic()
             try:
                 result: UpscaleResult = await asyncio.to_thread(
                     upscale_file,
@@ -326,7 +327,11 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
             lease_keeper.cancel()
         if monitor.lost.is_set():
             raise JobCanceledError(job.job_id)
-        await _store_and_complete(ctx, job, result, output, preview, choice, started)
+        # Claiming, choosing and loading the model, fetching the upload.
+        prepare = round(prepared - started, 4)
+        await _store_and_complete(
+            ctx, job, result, output, preview, choice, started, prepare_seconds=prepare
+        )
 
 
 async def _store_and_complete(
@@ -337,7 +342,10 @@ async def _store_and_complete(
     preview: Path,
     choice: ModelChoice,
     started: float,
+    *,
+    prepare_seconds: float,
 ) -> None:
+    storing = time.monotonic()
     result_key = new_key("results", result.extension)
     preview_key = new_key("previews", "jpg") if await asyncio.to_thread(preview.is_file) else None
     # Both at once, and moved rather than copied where the storage is local:
@@ -353,10 +361,17 @@ async def _store_and_complete(
         with contextlib.suppress(Exception):  # the store's own error is the one to report
             await _discard(ctx, result_key, preview_key)
         raise failed
+    stored = time.monotonic()
     engine_details = result.details() | {
         "denoise_path": choice.denoise_path,
         "model": choice.model.name,
-        "seconds": round(time.monotonic() - started, 3),
+        "seconds": round(stored - started, 3),
+        # Where the job's time went, step by step (the admin's job page shows it).
+        "steps": {
+            "prepare": prepare_seconds,
+            **result.steps,
+            "store": round(stored - storing, 4),
+        },
     }
     async with ctx.sessions() as session:
         completed = await state_machine.complete(

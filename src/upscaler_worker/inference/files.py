@@ -17,6 +17,7 @@ from upscaler_worker.inference.engine import ProgressCallback
 from upscaler_worker.inference.imageio import decode_image
 from upscaler_worker.inference.runtime import ModelRunner
 from upscaler_worker.inference.upscale import (
+    Steps,
     UpscaledArrays,
     UpscaleOptions,
     UpscaleResult,
@@ -111,20 +112,26 @@ def _upscale_still(
     thumbnail: Path | None,
 ) -> UpscaleResult:
     started = time.monotonic()
+    steps = Steps()
     decoded = decode_image(source, to_srgb=options.to_srgb, max_pixels=options.max_input_pixels)
+    steps.lap("decode")
     denoise_path, level = _denoise_plan(runner, options)
-    color = (
-        classical_denoise(decoded.color, level) if denoise_path == "classical" else decoded.color
-    )
+    color = decoded.color
+    if denoise_path == "classical":
+        color = classical_denoise(color, level)
+        steps.lap("denoise")
 
     inference_started = time.monotonic()
     upscaled = _upscale(color, decoded.alpha, runner, options, on_progress, deadline)
     inference_seconds = time.monotonic() - inference_started
+    steps.lap("inference")
     color, alpha = upscaled.color, upscaled.alpha
-    if options.resize_to is not None:
-        color, alpha = fit_to(color, alpha, options.resize_to, options.crop_to)
-    if options.watermark:
-        color = watermark.stamp(color)
+    if options.resize_to is not None or options.watermark:
+        if options.resize_to is not None:
+            color, alpha = fit_to(color, alpha, options.resize_to, options.crop_to)
+        if options.watermark:
+            color = watermark.stamp(color)
+        steps.lap("resize")
     out_height, out_width = color.shape[:2]
 
     fmt = resolve_format(str(options.output_format), decoded.format)
@@ -143,6 +150,7 @@ def _upscale_still(
         exif_block=exif_block,
         dpi=(float(options.dpi), float(options.dpi)) if options.dpi else decoded.dpi,
     )
+    steps.lap("encode")
     if thumbnail is not None:
         write_thumbnail(
             thumbnail,
@@ -151,6 +159,7 @@ def _upscale_still(
             max_side=options.thumbnail_side,
             icc_profile=decoded.icc_profile,
         )
+        steps.lap("preview")
     return UpscaleResult(
         **_run_fields(runner, options, denoise_path, level),
         width=out_width,
@@ -175,6 +184,7 @@ def _upscale_still(
         alpha_mode=str(options.alpha_mode) if decoded.alpha is not None else None,
         inference_seconds=round(inference_seconds, 4),
         total_seconds=round(time.monotonic() - started, 4),
+        steps=steps.seconds,
     )
 
 
@@ -218,7 +228,9 @@ def _upscale_animation(
     thumbnail: Path | None,
 ) -> UpscaleResult:
     started = time.monotonic()
+    steps = Steps()
     decoded = animation.decode_animation(source, max_pixels=options.max_input_pixels)
+    steps.lap("decode")
     fmt = animation.output_format(str(options.output_format), decoded.format)
     denoise_path, level = _denoise_plan(runner, options)
     progress = FrameProgress(len(decoded.frames), on_progress)
@@ -249,13 +261,17 @@ def _upscale_animation(
         done[key] = animation.Frame(color, alpha, frame.duration_ms, frame.disposal)
         results.append(done[key])
     inference_seconds = time.monotonic() - inference_started
+    # Each frame's denoise and resize run between its tiles: all one step.
+    steps.lap("inference")
 
     encoded = animation.encode_animation(
         output, decoded, results, fmt=fmt, quality=int(options.quality)
     )
+    steps.lap("encode")
     first = results[0]
     if thumbnail is not None:
         write_thumbnail(thumbnail, first.color, first.alpha, max_side=options.thumbnail_side)
+        steps.lap("preview")
     out_height, out_width = first.color.shape[:2]
     return UpscaleResult(
         **_run_fields(runner, options, denoise_path, level),
@@ -281,4 +297,5 @@ def _upscale_animation(
         total_seconds=round(time.monotonic() - started, 4),
         frames=len(decoded.frames),
         frames_reused=len(decoded.frames) - len(done),
+        steps=steps.seconds,
     )

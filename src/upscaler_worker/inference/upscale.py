@@ -4,7 +4,8 @@ runs files, stills and animations)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import cv2
@@ -119,10 +120,27 @@ class UpscaleResult:
     frames: int = 1
     #: Frames that repeated an earlier one exactly and reused its result.
     frames_reused: int = 0
+    #: Wall seconds per step, in the order they ran (decode, denoise,
+    #: inference, resize, encode, preview; the ones this run had).
+    steps: dict[str, float] = field(default_factory=dict)
 
     def details(self) -> dict[str, Any]:
         """Everything, JSON-ready, for the job record."""
         return asdict(self)
+
+
+class Steps:
+    """Wall time per step of one run: each ``lap`` closes the step that ran
+    since the last one (a step named again adds up)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._mark = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._mark, 4)
+        self._mark = now
 
 
 @dataclass

@@ -71,6 +71,7 @@ async def test_a_failed_store_leaves_no_file_behind(
             work / "preview.jpg",
             cast(ModelChoice, None),
             0.0,
+            prepare_seconds=0.0,
         )
     await asyncio.sleep(0.1)  # a store left running would have written by now
     assert stored_keys(tmp_path / "store") == []

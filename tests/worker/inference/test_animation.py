@@ -135,6 +135,8 @@ def test_identical_frames_run_once_and_progress_covers_every_frame(
     _, durations, _, frames = played(tmp_path / "out.png")
     assert durations == [10, 20, 30, 40, 50]
     assert np.array_equal(frames[0], frames[2]) and np.array_equal(frames[1], frames[3])
+    assert list(result.steps) == ["decode", "inference", "encode"]  # no preview asked for
+    assert result.steps["inference"] == pytest.approx(result.inference_seconds, abs=0.002)
 
 
 def test_a_gif_without_a_loop_block_still_plays_once(tmp_path: Path, runner: ModelRunner) -> None:

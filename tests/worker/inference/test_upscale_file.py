@@ -4,6 +4,7 @@ alpha, output formats, previews, denoise path, and fidelity to PyTorch."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import cv2
@@ -294,6 +295,27 @@ def test_classical_denoise_runs_when_no_dni_model_is_used(
     noise_plain = imread(tmp_path / "a.png").astype(np.float32).std()
     noise_cleaned = imread(tmp_path / "b.png").astype(np.float32).std()
     assert noise_cleaned < noise_plain / 2
+
+
+def test_each_step_of_a_run_is_timed_in_the_order_it_ran(
+    tmp_path: Path, images: Path, runner: ModelRunner
+) -> None:
+    plain = upscale_file(
+        images / "0014.jpg", tmp_path / "a.png", runner, UpscaleOptions(),
+        thumbnail_path=tmp_path / "a.jpg",
+    )  # fmt: skip
+    assert list(plain.steps) == ["decode", "inference", "encode", "preview"]
+    assert plain.steps["inference"] == pytest.approx(plain.inference_seconds, abs=0.002)
+    assert sum(plain.steps.values()) <= plain.total_seconds + 0.001
+    assert plain.steps["encode"] > 0 and plain.steps["decode"] > 0
+    every = upscale_file(
+        images / "0014.jpg",
+        tmp_path / "b.jpg",
+        runner,
+        UpscaleOptions(denoise="low", resize_to=(300, 300), crop_to=(300, 200), watermark=True),
+    )
+    assert list(every.steps) == ["decode", "denoise", "inference", "resize", "encode"]
+    assert json.loads(json.dumps(every.details()))["steps"] == every.steps
 
 
 def test_result_details_are_json_ready(tmp_path: Path, images: Path, runner: ModelRunner) -> None:
