@@ -7,9 +7,14 @@ to be written twice. This writer streams the image in bands of rows:
 - each band gets PNG's Sub filter (a vectorised byte difference to the pixel
   on the left) — upscaled images are smooth, so runs of small differences;
 - the bands are filtered and deflated in parallel (numpy and zlib-ng release
-  the GIL), by zlib-ng with the run-length strategy, each ending on a sync
-  flush so the pieces join into one valid zlib stream (the Adler-32 check
-  value runs over the filtered bytes, in order, as each band is written);
+  the GIL) by zlib-ng, each ending on a sync flush so the pieces join into one
+  valid zlib stream (the Adler-32 check value runs over the filtered bytes, in
+  order, as each band is written);
+- each band's strategy follows its content: Huffman coding alone where runs
+  are rare (photos, and most upscaled art: 35-40 % faster than the run-length
+  strategy and as small or smaller, since short runs coded as matches cost
+  more than the small differences they replace), run-length where flat colour
+  makes runs (there Huffman alone was 26-42 % larger);
 - metadata chunks (iCCP, eXIf, pHYs) go in front of the image data directly.
 
 Memory stays near a few bands, whatever the image size. Grey, grey+alpha,
@@ -39,6 +44,14 @@ BAND_BYTES = 1024 * 1024
 #: PNG colour types by channel count.
 _COLOR_TYPE = {1: 0, 2: 4, 3: 2, 4: 6}
 _SUB_FILTER = 1
+#: A band at least this share of whose sampled 8-byte words are one byte
+#: repeated (a run, after the Sub filter: flat colour) is deflated with the
+#: run-length strategy; any other with Huffman coding alone. On 24 real and
+#: synthetic images upscaled by animevideov3 (photos, anime, comics, flat
+#: shapes, a screenshot) this was never more than 0.1 % larger than
+#: run-length everywhere, 0.3 % smaller in all, and 26 % faster.
+RUN_SHARE_FOR_RLE = 0.02
+_BYTE_REPEATED = np.uint64(0x0101010101010101)
 
 
 def write_chunk(out: BinaryIO, kind: bytes, *parts: bytes) -> None:
@@ -90,8 +103,20 @@ def _sub_filtered(band: np.ndarray, channels: int) -> np.ndarray:
     return out
 
 
-def _deflate(data: memoryview, last: bool) -> bytes:
-    compressor = zlib_ng.compressobj(1, zlib_ng.DEFLATED, -15, 9, zlib_ng.Z_RLE)
+def deflate_strategy(filtered: np.ndarray) -> int:
+    """zlib's strategy for one filtered band: Z_RLE where runs are common,
+    Z_HUFFMAN_ONLY elsewhere (see RUN_SHARE_FOR_RLE). Judged on every fourth
+    row, as whole 8-byte words: a few vector passes over a quarter of the band."""
+    sample = filtered[::4].ravel()
+    words = sample[: sample.size - sample.size % 8].view(np.uint64)
+    if words.size == 0:
+        return int(zlib_ng.Z_RLE)
+    runs = np.count_nonzero(words == (words & np.uint64(0xFF)) * _BYTE_REPEATED)
+    return int(zlib_ng.Z_RLE if runs >= RUN_SHARE_FOR_RLE * words.size else zlib_ng.Z_HUFFMAN_ONLY)
+
+
+def _deflate(data: memoryview, strategy: int, last: bool) -> bytes:
+    compressor = zlib_ng.compressobj(1, zlib_ng.DEFLATED, -15, 9, strategy)
     return compressor.compress(data) + compressor.flush(
         zlib_ng.Z_FINISH if last else zlib_ng.Z_SYNC_FLUSH
     )
@@ -103,7 +128,7 @@ def _encode_band(
     """Filter and deflate one band (in a pool thread: numpy and zlib-ng both
     release the GIL), returning the filtered bytes for the checksum too."""
     filtered = _sub_filtered(_png_band(color, alpha), channels)
-    return filtered, _deflate(filtered.data, last)
+    return filtered, _deflate(filtered.data, deflate_strategy(filtered), last)
 
 
 def write_png(

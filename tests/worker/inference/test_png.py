@@ -82,3 +82,44 @@ def test_one_valid_zlib_stream_and_metadata_first(tmp_path: Path) -> None:
 def test_refuses_other_types(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="uint8 or uint16"):
         png.write_png(tmp_path / "x.png", np.zeros((2, 2), np.float32))
+
+
+def flat_shapes(height: int, width: int) -> np.ndarray:
+    """Flat-colour art: filled shapes on white, as in a logo or a flat illustration."""
+    image = np.full((height, width, 3), 255, np.uint8)
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        x, y = (int(v) for v in rng.integers(0, width - 40, 2))
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        cv2.rectangle(image, (x, y), (x + 60, y + 40), colour, -1)
+    return image
+
+
+def test_each_band_is_deflated_the_way_its_content_compresses_best(tmp_path: Path) -> None:
+    """Flat colour (long runs after the Sub filter) takes the run-length
+    strategy and noisy detail Huffman coding alone; one image holding both
+    is still one valid stream, decoding to the same pixels, and its flat half
+    is far smaller than Huffman coding alone would have made it."""
+    flat, detail = flat_shapes(64, 300), pixels((64, 300, 3), np.uint8)
+    strategies = [
+        png.deflate_strategy(png._sub_filtered(png._png_band(part, None), 3))
+        for part in (flat, detail)
+    ]
+    assert strategies == [zlib.Z_RLE, zlib.Z_HUFFMAN_ONLY]
+
+    filtered = png._sub_filtered(png._png_band(flat, None), 3).tobytes()
+    as_chosen = zlib.compressobj(1, zlib.DEFLATED, -15, 9, zlib.Z_RLE)
+    huffman_only = zlib.compressobj(1, zlib.DEFLATED, -15, 9, zlib.Z_HUFFMAN_ONLY)
+    chosen_size = len(as_chosen.compress(filtered) + as_chosen.flush())
+    assert chosen_size < 0.5 * len(huffman_only.compress(filtered) + huffman_only.flush())
+
+    both = np.vstack([flat, detail])
+    path = tmp_path / "both.png"
+    png.BAND_BYTES, saved = 64 * 901, png.BAND_BYTES  # one band for each half
+    try:
+        png.write_png(path, both, threads=2)
+    finally:
+        png.BAND_BYTES = saved
+    with Image.open(path) as image:
+        image.verify()
+    assert np.array_equal(imread(path, cv2.IMREAD_UNCHANGED), both)
