@@ -327,7 +327,8 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
             lease_keeper.cancel()
         if monitor.lost.is_set():
             raise JobCanceledError(job.job_id)
-        # Claiming, choosing and loading the model, fetching the upload.
+        # After the claim: the upload's row, choosing and loading the model,
+        # recording the run, fetching the original, the deadline.
         prepare = round(prepared - started, 4)
         await _store_and_complete(
             ctx, job, result, output, preview, choice, started, prepare_seconds=prepare

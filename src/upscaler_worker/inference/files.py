@@ -126,12 +126,12 @@ def _upscale_still(
     inference_seconds = time.monotonic() - inference_started
     steps.lap("inference")
     color, alpha = upscaled.color, upscaled.alpha
-    if options.resize_to is not None or options.watermark:
-        if options.resize_to is not None:
-            color, alpha = fit_to(color, alpha, options.resize_to, options.crop_to)
-        if options.watermark:
-            color = watermark.stamp(color)
+    if options.resize_to is not None:
+        color, alpha = fit_to(color, alpha, options.resize_to, options.crop_to)
         steps.lap("resize")
+    if options.watermark:
+        color = watermark.stamp(color)
+        steps.lap("watermark")
     out_height, out_width = color.shape[:2]
 
     fmt = resolve_format(str(options.output_format), decoded.format)

@@ -121,7 +121,7 @@ class UpscaleResult:
     #: Frames that repeated an earlier one exactly and reused its result.
     frames_reused: int = 0
     #: Wall seconds per step, in the order they ran (decode, denoise,
-    #: inference, resize, encode, preview; the ones this run had).
+    #: inference, resize, watermark, encode, preview; the ones this run had).
     steps: dict[str, float] = field(default_factory=dict)
 
     def details(self) -> dict[str, Any]:

@@ -314,7 +314,9 @@ def test_each_step_of_a_run_is_timed_in_the_order_it_ran(
         runner,
         UpscaleOptions(denoise="low", resize_to=(300, 300), crop_to=(300, 200), watermark=True),
     )
-    assert list(every.steps) == ["decode", "denoise", "inference", "resize", "encode"]
+    assert list(every.steps) == [
+        "decode", "denoise", "inference", "resize", "watermark", "encode",
+    ]  # fmt: skip
     assert json.loads(json.dumps(every.details()))["steps"] == every.steps
 
 
