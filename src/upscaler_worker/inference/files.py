@@ -121,9 +121,7 @@ def _upscale_still(
         color = classical_denoise(color, level)
         steps.lap("denoise")
 
-    inference_started = time.monotonic()
     upscaled = _upscale(color, decoded.alpha, runner, options, on_progress, deadline)
-    inference_seconds = time.monotonic() - inference_started
     steps.lap("inference")
     color, alpha = upscaled.color, upscaled.alpha
     if options.resize_to is not None:
@@ -182,7 +180,7 @@ def _upscale_still(
         else "dropped",
         exif_written=encoded.exif_written,
         alpha_mode=str(options.alpha_mode) if decoded.alpha is not None else None,
-        inference_seconds=round(inference_seconds, 4),
+        inference_seconds=steps.seconds["inference"],
         total_seconds=round(time.monotonic() - started, 4),
         steps=steps.seconds,
     )
@@ -235,7 +233,6 @@ def _upscale_animation(
     denoise_path, level = _denoise_plan(runner, options)
     progress = FrameProgress(len(decoded.frames), on_progress)
 
-    inference_started = time.monotonic()
     done: dict[bytes, animation.Frame] = {}  # identical frames run once
     results: list[animation.Frame] = []
     tiles, tile_shape = 0, (0, 0)
@@ -260,7 +257,6 @@ def _upscale_animation(
             color = watermark.stamp(color)
         done[key] = animation.Frame(color, alpha, frame.duration_ms, frame.disposal)
         results.append(done[key])
-    inference_seconds = time.monotonic() - inference_started
     # Each frame's denoise and resize run between its tiles: all one step.
     steps.lap("inference")
 
@@ -293,7 +289,7 @@ def _upscale_animation(
         icc="kept" if encoded.icc_written else ("dropped" if decoded.icc_profile else "none"),
         exif_written=False,
         alpha_mode=str(options.alpha_mode) if decoded.has_alpha else None,
-        inference_seconds=round(inference_seconds, 4),
+        inference_seconds=steps.seconds["inference"],
         total_seconds=round(time.monotonic() - started, 4),
         frames=len(decoded.frames),
         frames_reused=len(decoded.frames) - len(done),
