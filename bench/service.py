@@ -151,6 +151,8 @@ class EndToEndFigures:
     #: recorded (prepare, decode, inference, encode, preview, store).
     job_runs: list[float] = field(default_factory=list)
     steps: list[dict[str, float]] = field(default_factory=list)
+    #: The model-only runs, each timed right after the job of the same index.
+    model_runs: list[float] = field(default_factory=list)
 
 
 def end_to_end(
@@ -198,6 +200,7 @@ def end_to_end(
         min(model_runs) if model_runs else None,
         job_runs,
         steps,
+        model_runs,
     )
 
 

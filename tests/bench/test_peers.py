@@ -81,6 +81,36 @@ def test_end_to_end_verdicts_judge_each_model_against_the_target() -> None:
     ]
 
 
+def test_the_noise_figures_pair_each_job_with_the_model_run_after_it() -> None:
+    figures = service.EndToEndFigures(
+        seconds=1.0,
+        job_seconds=0.98,
+        runs=[1.0, 1.5, 1.1],
+        model_only_seconds=0.9,
+        model_runs=[0.9, 1.4, 1.2],  # the second pair ran in a slow spell
+    )
+    noise = overhead.noise_figures(figures)
+    # 1.111, 1.071, 0.917: the spell cancels within its pair
+    assert noise["paired_ratio"] == pytest.approx(1.5 / 1.4)
+    assert noise["model_only_spread"] == pytest.approx(1.4 / 0.9 - 1)
+    row = {
+        "model": "m",
+        "path": "cpu-fp32",
+        "seconds": 1.0,
+        "job_seconds": 0.98,
+        "model_only_seconds": 0.9,
+        "ratio": 1.0 / 0.9,
+        **noise,
+    }
+    assert "| m | cpu-fp32 | 1.000 | 0.980 | 0.900 | 1.111 | NOT met | 1.071 | 56% |" in (
+        overhead.markdown([row])
+    )
+    alone = overhead.noise_figures(
+        service.EndToEndFigures(seconds=1.0, job_seconds=1.0, runs=[1.0])
+    )
+    assert alone == {"paired_ratio": None, "model_only_spread": None}
+
+
 def test_the_steps_table_shows_each_step_then_the_rest_and_what_lies_around_the_job() -> None:
     figures = service.EndToEndFigures(
         seconds=0.44,
