@@ -109,6 +109,56 @@ def test_a_broken_fast_path_is_measured_and_rejected(model_dir: Path) -> None:
     assert choice.path == "cpu-fp32"
 
 
+class _SharedMachine:
+    """A clock that runners advance by their cost, slower during a spell:
+    the timing logic alone, without a machine's own noise."""
+
+    def __init__(self, slow_runs: range, factor: float) -> None:
+        self.now = 0.0
+        self.runs = 0
+        self.slow_runs, self.factor = slow_runs, factor
+
+    def clock(self) -> float:
+        return self.now
+
+    def runner(self, cost: float) -> _CostedRunner:
+        return _CostedRunner(self, cost)
+
+
+class _CostedRunner:
+    input_multiple = 1
+
+    def __init__(self, machine: _SharedMachine, cost: float) -> None:
+        self.machine, self.cost = machine, cost
+
+    def run(self, batch: np.ndarray, *, deadline: float | None = None) -> np.ndarray:
+        slow = self.machine.runs in self.machine.slow_runs
+        self.machine.now += self.cost * (self.machine.factor if slow else 1.0)
+        self.machine.runs += 1
+        return np.repeat(np.repeat(batch, 4, axis=2), 4, axis=3)
+
+
+def test_a_slow_spell_slows_every_candidate_alike_not_the_one_measured_during_it(
+    tmp_path: Path,
+) -> None:
+    # The faster path (0.8 of the reference's time) would lose if it were
+    # timed alone during the spell: the last four of the ten runs (one
+    # warm-up and two probes twice each, per candidate), 1.5x slower.
+    machine = _SharedMachine(slow_runs=range(6, 10), factor=1.5)
+    costs = {CPU_FP32: 1.0, OPENVINO_FP32: 0.8}
+    trials = measure_paths(
+        tmp_path / "m.onnx",
+        [CPU_FP32, OPENVINO_FP32],
+        lambda _path, engine: machine.runner(costs[engine]),
+        probe_images(8),
+        clock=machine.clock,
+    )
+    assert machine.runs == 10
+    assert [(t.path, t.seconds) for t in trials] == [("cpu-fp32", 2.0), ("openvino-fp32", 1.6)]
+    assert choose(trials).path == "openvino-fp32"
+    assert trials[1].psnr_db == 99.0 and trials[1].accepted  # the same pixels
+
+
 def test_a_path_that_cannot_start_is_reported_not_raised(model_dir: Path) -> None:
     model = only_model(model_dir)
     int8_file(model).write_bytes(b"not an onnx model")
