@@ -53,6 +53,27 @@ async def test_a_finished_job_is_never_claimed_again(sessions: Sessions) -> None
     assert job.duration_seconds is not None and job.duration_seconds >= 0
 
 
+async def test_the_claim_returns_the_row_it_wrote_and_completion_counts_from_its_start(
+    sessions: Sessions,
+) -> None:
+    job_id = await make_job(sessions)
+    async with sessions() as session:
+        claimed = await state_machine.claim(session, job_id, "w1", 30)
+        assert claimed is not None
+        assert (claimed.status, claimed.worker_id, claimed.attempts) == (
+            JobStatus.RUNNING,
+            "w1",
+            1,
+        )
+        assert claimed.started_at is not None and claimed.lease_expires_at is not None
+        # The start the worker holds: the duration needs no second read.
+        started = claimed.started_at - timedelta(seconds=5)
+        assert await state_machine.complete(session, job_id, "w1", started_at=started)
+    job = await status_of(sessions, job_id)
+    assert job.status == JobStatus.COMPLETED
+    assert job.duration_seconds is not None and 5 <= job.duration_seconds < 60
+
+
 async def test_an_expired_lease_can_be_taken_over(sessions: Sessions) -> None:
     job_id = await make_job(sessions)
     async with sessions() as session:

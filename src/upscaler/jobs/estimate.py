@@ -58,8 +58,13 @@ def worker_speed(worker: Worker) -> WorkerSpeed:
     return WorkerSpeed(measured_rates(worker.throughput), default_macs_per_second(worker.provider))
 
 
+def costs_of(models: Sequence[Model]) -> dict[str, float]:
+    """Multiply-accumulates per input pixel of each base model in ``models``."""
+    return {m.name: macs_per_pixel(m) for m in models if not is_variant(m)}
+
+
 async def model_costs(session: AsyncSession) -> dict[str, float]:
-    return {m.name: macs_per_pixel(m) for m in await active_models(session) if not is_variant(m)}
+    return costs_of(await active_models(session))
 
 
 def pool_of(queue: Queue, workers: Sequence[Worker], costs: dict[str, float]) -> PoolSpeed:

@@ -77,20 +77,27 @@ async def claim(
         col(Job.status) == JobStatus.QUEUED.value,
         (col(Job.status) == JobStatus.RUNNING.value) & (col(Job.lease_expires_at) < now),
     )
-    won = await _cas(
-        session,
-        job_id,
-        claimable,
-        status=JobStatus.RUNNING.value,
-        worker_id=worker_id,
-        lease_expires_at=now + timedelta(seconds=lease_seconds),
-        started_at=func.coalesce(col(Job.started_at), now),
-        # A worker can take the message before the API has marked it sent.
-        enqueued_at=func.coalesce(col(Job.enqueued_at), now),
-        attempts=col(Job.attempts) + 1,
-        error_message=None,
+    # The row comes back from the UPDATE itself (RETURNING, in SQLite and
+    # PostgreSQL alike): one statement, not the update and then a read.
+    statement = (
+        update(Job)
+        .where(col(Job.job_id) == job_id, claimable)
+        .values(
+            status=JobStatus.RUNNING.value,
+            worker_id=worker_id,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            started_at=func.coalesce(col(Job.started_at), now),
+            # A worker can take the message before the API has marked it sent.
+            enqueued_at=func.coalesce(col(Job.enqueued_at), now),
+            attempts=col(Job.attempts) + 1,
+            error_message=None,
+        )
+        .returning(Job)
+        .execution_options(populate_existing=True)
     )
-    return await get_job(session, job_id) if won else None
+    job = (await session.exec(statement)).scalars().first()
+    await session.commit()
+    return job
 
 
 async def renew_lease(
@@ -124,10 +131,21 @@ async def record_run_details(
     return await _cas(session, job_id, *_held_by(worker_id), **values)
 
 
-async def complete(session: AsyncSession, job_id: str, worker_id: str, **result: Any) -> bool:
-    job = await get_job(session, job_id)
-    if job is None or job.started_at is None:
-        return False
+async def complete(
+    session: AsyncSession,
+    job_id: str,
+    worker_id: str,
+    *,
+    started_at: datetime | None = None,
+    **result: Any,
+) -> bool:
+    """``started_at``: the start the claim returned, when the caller holds it
+    (the duration is counted from it without reading the row again)."""
+    if started_at is None:
+        job = await get_job(session, job_id)
+        if job is None or job.started_at is None:
+            return False
+        started_at = job.started_at
     now = utcnow()
     return await _cas(
         session,
@@ -136,7 +154,7 @@ async def complete(session: AsyncSession, job_id: str, worker_id: str, **result:
         status=JobStatus.COMPLETED.value,
         progress=100,
         finished_at=now,
-        duration_seconds=round((now - job.started_at).total_seconds(), 3),
+        duration_seconds=round((now - started_at).total_seconds(), 3),
         lease_expires_at=None,
         **result,
     )

@@ -17,14 +17,13 @@ from typing import Any
 
 import dramatiq
 
-from upscaler.catalog.service import get_model
+from upscaler.catalog.service import active_models
 from upscaler.contracts import (
     PREVIEW_ACTOR,
     PREVIEWS_QUEUE,
     Denoise,
     Factor,
     JobParams,
-    ModelStatus,
     PreviewStatus,
 )
 from upscaler.db.tables import Preview
@@ -65,10 +64,11 @@ async def _run_model(
 ) -> tuple[str, float]:
     """(storage key of the result, seconds); raises with a message for the page."""
     async with ctx.sessions() as session:
-        model = await get_model(session, name)
-        if model is None or model.status != ModelStatus.ACTIVE:
-            raise RuntimeError(f"{name} is no longer installed")
-        choice = await denoise_choice(session, model, params.denoise)
+        models = await active_models(session)
+    model = next((m for m in models if m.name == name), None)
+    if model is None:
+        raise RuntimeError(f"{name} is no longer installed")
+    choice = denoise_choice(models, model, params.denoise)
     loaded = await runners.get(choice.model)
     options = engine_options(ctx, params, choice)
     output = crop.with_name(f"{choice.model.name}.png")

@@ -14,20 +14,19 @@ import logging
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
+from upscaler.catalog import service as catalog
 from upscaler.catalog.cost import macs_per_pixel
-from upscaler.catalog.service import get_model, resolve_model
-from upscaler.contracts import Denoise, JobParams, JobStatus, ModelStatus, Queue
+from upscaler.catalog.service import active_models
+from upscaler.contracts import Denoise, JobParams, JobStatus, Queue
 from upscaler.db.tables import Job, Model, Upload
 from upscaler.db.types import utcnow
 from upscaler.jobs import state_machine
 from upscaler.jobs.cost import job_timeout_seconds
-from upscaler.jobs.estimate import model_costs
+from upscaler.jobs.estimate import costs_of
 from upscaler.storage import ObjectNotFoundError, new_key
 from upscaler_worker import throughput
 from upscaler_worker.actors import notifications
@@ -66,32 +65,32 @@ class ModelChoice:
     denoise_path: str  # "dni" | "classical" | "none"
 
 
-async def choose_model(ctx: WorkerContext, job: Job, params: JobParams) -> ModelChoice:
-    async with ctx.sessions() as session:
-        model = await get_model(session, job.model) if job.model else None
-        if model is None or model.status != ModelStatus.ACTIVE:
-            model = await resolve_model(session, params.preset)
-        if model is None:
-            raise PermanentJobError("no upscaling model is installed")
-        return await denoise_choice(session, model, params.denoise)
+def choose_model(models: Sequence[Model], job: Job, params: JobParams) -> ModelChoice:
+    """The network a job runs, among the active ``models`` (as active_models()
+    orders them): the model the upload was placed on while it is still
+    active, else the preset's best model now; then its denoise variant."""
+    placed = next((m for m in models if m.name == job.model), None) if job.model else None
+    model = placed or catalog.choose_model(models, params.preset)
+    if model is None:
+        raise PermanentJobError("no upscaling model is installed")
+    return denoise_choice(models, model, params.denoise)
 
 
-async def denoise_choice(session: AsyncSession, model: Model, denoise: Denoise) -> ModelChoice:
-    """The network that runs `model` at a denoise level. The official denoise:
-    a network whose weights were interpolated between the model and its
-    weak-denoise twin, exported per level ("none" too: the general model alone
-    denoises at full strength); else a classical denoise before the model."""
-    for candidate in await _variants(session, model.name):
-        if candidate.default_params.get("denoise") == denoise.value:
+def denoise_choice(models: Sequence[Model], model: Model, denoise: Denoise) -> ModelChoice:
+    """The network that runs `model` at a denoise level, among the active
+    ``models``. The official denoise: a network whose weights were
+    interpolated between the model and its weak-denoise twin, exported per
+    level ("none" too: the general model alone denoises at full strength);
+    else a classical denoise before the model."""
+    for candidate in models:
+        if (
+            candidate.default_params.get("variant_of") == model.name
+            and candidate.default_params.get("denoise") == denoise.value
+        ):
             return ModelChoice(candidate, "dni")
     if denoise == Denoise.NONE:
         return ModelChoice(model, "none")
     return ModelChoice(model, "classical")
-
-
-async def _variants(session: AsyncSession, base: str) -> list[Model]:
-    rows = (await session.exec(select(Model).where(Model.status == ModelStatus.ACTIVE))).all()
-    return [m for m in rows if m.default_params.get("variant_of") == base]
 
 
 def engine_options(ctx: WorkerContext, params: JobParams, choice: ModelChoice) -> UpscaleOptions:
@@ -230,13 +229,15 @@ class JobTimeoutError(Exception):
     """The job ran past its deadline; the message says which and why."""
 
 
-async def job_deadline(ctx: WorkerContext, model: Model, upload: Upload) -> tuple[float, str]:
+async def job_deadline(
+    ctx: WorkerContext, models: Sequence[Model], model: Model, upload: Upload
+) -> tuple[float, str]:
     """Seconds this job may run from now, and how that was decided: a few
     times what this worker expects of it, never past the configured limit (so
-    a stuck job is stopped long before a heavy job's limit)."""
+    a stuck job is stopped long before a heavy job's limit). ``models``: the
+    active ones, whose costs relate this worker's measured speeds."""
     limit = (await ctx.live.get()).job_timeout_seconds
-    async with ctx.sessions() as session:
-        costs = await model_costs(session)
+    costs = costs_of(models)
     costs[model.name] = macs_per_pixel(model)
     pixels = upload.width * upload.height * upload.frames
     expected = throughput.expected_seconds(ctx.throughput, ctx.provider, model, pixels, costs)
@@ -275,11 +276,13 @@ async def _hand_back(ctx: WorkerContext, job_id: str, note: str) -> None:
 async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
     started = time.monotonic()
     params = JobParams.model_validate(job.params)
+    # One read for what the job needs to start: its upload and the models.
     async with ctx.sessions() as session:
         upload = await session.get(Upload, job.upload_id)
+        models = await active_models(session)
     if upload is None:
         raise PermanentJobError("the uploaded image no longer exists")
-    choice = await choose_model(ctx, job, params)
+    choice = choose_model(models, job, params)
     runner = await runners.get(choice.model)
     ctx.provider, ctx.precision = runner.provider, runner.runner.precision
     async with ctx.sessions() as session:
@@ -307,7 +310,7 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
                 raise PermanentJobError("the uploaded image is no longer in storage") from error
             # From now, not from the claim: a first model load (a TensorRT
             # engine build) is no part of what the estimate measures.
-            seconds, limit = await job_deadline(ctx, choice.model, upload)
+            seconds, limit = await job_deadline(ctx, models, choice.model, upload)
             prepared = time.monotonic()
             try:
                 result: UpscaleResult = await asyncio.to_thread(
@@ -379,6 +382,7 @@ async def _store_and_complete(
             session,
             job.job_id,
             ctx.worker_id,
+            started_at=job.started_at,
             result_storage_key=result_key,
             result_mime_type=result.mime_type,
             result_width=result.width,

@@ -3,10 +3,8 @@ weight-interpolated variant when one is installed, else the classical path."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from typing import cast
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -14,23 +12,13 @@ from sqlmodel import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.helpers import migrated_database
+from upscaler.catalog.service import active_models
 from upscaler.contracts import Denoise, JobParams, Preset
 from upscaler.db.engine import make_engine, make_sessionmaker
 from upscaler.db.tables import Job, Model
 from upscaler_worker.actors.upscale_job import choose_model
-from upscaler_worker.context import WorkerContext
 
 GENERAL = "realesr-general-x4v3"
-
-
-@dataclass
-class Ctx:
-    """All of a WorkerContext that choose_model reads."""
-
-    sessions: async_sessionmaker[AsyncSession]
-
-    def as_worker_context(self) -> WorkerContext:
-        return cast(WorkerContext, self)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -69,14 +57,19 @@ async def install(sessions: async_sessionmaker[AsyncSession], *, variants: bool)
         await session.commit()
 
 
+async def active(sessions: async_sessionmaker[AsyncSession]) -> Sequence[Model]:
+    async with sessions() as session:
+        return await active_models(session)
+
+
 @pytest.mark.parametrize("level", list(Denoise))
 async def test_denoise_runs_the_interpolated_network_for_its_level(
     sessions: async_sessionmaker[AsyncSession], level: Denoise
 ) -> None:
     await install(sessions, variants=True)
     params = JobParams(preset=Preset.PHOTO, denoise=level)
-    ctx = Ctx(sessions).as_worker_context()
-    choice = await choose_model(ctx, Job(job_id="j", upload_id="u", model=GENERAL), params)
+    models = await active(sessions)
+    choice = choose_model(models, Job(job_id="j", upload_id="u", model=GENERAL), params)
     assert choice.model.name == f"{GENERAL}-denoise-{level.value}"
     assert choice.denoise_path == "dni"
 
@@ -85,12 +78,17 @@ async def test_without_variants_denoise_is_classical(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await install(sessions, variants=False)
-    ctx = Ctx(sessions).as_worker_context()
+    models = await active(sessions)
     job = Job(job_id="j", upload_id="u", model=None)
-    plain = await choose_model(ctx, job, JobParams(preset=Preset.ART))
+    plain = choose_model(models, job, JobParams(preset=Preset.ART))
     assert (plain.model.name, plain.denoise_path) == ("realesr-animevideov3", "none")
-    denoised = await choose_model(ctx, job, JobParams(preset=Preset.ART, denoise=Denoise.MED))
+    denoised = choose_model(models, job, JobParams(preset=Preset.ART, denoise=Denoise.MED))
     assert (denoised.model.name, denoised.denoise_path) == ("realesr-animevideov3", "classical")
     # A preset no model lists falls back to the best model overall.
-    face = await choose_model(ctx, job, JobParams(preset=Preset.FACE))
+    face = choose_model(models, job, JobParams(preset=Preset.FACE))
     assert face.model.name == GENERAL
+    # A job placed on a model that is no longer installed runs the preset's choice.
+    retired = Job(job_id="j", upload_id="u", model="RealESRGAN_x4plus")
+    assert choose_model(models, retired, JobParams(preset=Preset.ART)).model.name == (
+        "realesr-animevideov3"
+    )
