@@ -35,6 +35,11 @@ async def all_models(session: AsyncSession) -> Sequence[Model]:
     return (await session.exec(select(Model).order_by(col(Model.name)))).all()
 
 
+def named(models: Sequence[Model], name: str | None) -> Model | None:
+    """The model called ``name`` among ``models`` (rows already read), if any."""
+    return next((m for m in models if m.name == name), None) if name else None
+
+
 def choose_model(models: Sequence[Model], preset: Preset) -> Model | None:
     """`models` ordered as active_models() orders them."""
     candidates = [m for m in models if not is_variant(m)]

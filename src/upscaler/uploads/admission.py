@@ -20,6 +20,7 @@ from upscaler.catalog.service import (
     FACE_MODEL_TYPE,
     active_models,
     is_variant,
+    named,
     preset_candidates,
     queue_for,
 )
@@ -92,7 +93,7 @@ async def place_upload(
 def place_chosen(placer: Placer, name: str, preset_choice: Model, limit_seconds: int) -> Placement:
     """The model the person picked, when it is an active upscaler that fits."""
     upscalers = [m for m in placer.models if not is_variant(m) and m.type != FACE_MODEL_TYPE]
-    model = next((m for m in upscalers if m.name == name), None)
+    model = named(upscalers, name)
     if model is None:
         names = ", ".join(m.name for m in upscalers)
         message = f"no active upscaling model {name!r}; choose from {names}"

@@ -17,7 +17,7 @@ from typing import Any
 
 import dramatiq
 
-from upscaler.catalog.service import active_models
+from upscaler.catalog.service import active_models, named
 from upscaler.contracts import (
     PREVIEW_ACTOR,
     PREVIEWS_QUEUE,
@@ -65,7 +65,7 @@ async def _run_model(
     """(storage key of the result, seconds); raises with a message for the page."""
     async with ctx.sessions() as session:
         models = await active_models(session)
-    model = next((m for m in models if m.name == name), None)
+    model = named(models, name)
     if model is None:
         raise RuntimeError(f"{name} is no longer installed")
     choice = denoise_choice(models, model, params.denoise)

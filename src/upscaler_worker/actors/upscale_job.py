@@ -69,8 +69,7 @@ def choose_model(models: Sequence[Model], job: Job, params: JobParams) -> ModelC
     """The network a job runs, among the active ``models`` (as active_models()
     orders them): the model the upload was placed on while it is still
     active, else the preset's best model now; then its denoise variant."""
-    placed = next((m for m in models if m.name == job.model), None) if job.model else None
-    model = placed or catalog.choose_model(models, params.preset)
+    model = catalog.named(models, job.model) or catalog.choose_model(models, params.preset)
     if model is None:
         raise PermanentJobError("no upscaling model is installed")
     return denoise_choice(models, model, params.denoise)
