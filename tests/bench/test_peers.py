@@ -47,6 +47,14 @@ def test_a_contender_far_slower_than_ours_at_the_first_size_is_not_run_again() -
     assert peers._skip_factor("ncnn fp32", ours, {}) is None  # the first size runs everything
 
 
+def test_the_fastest_peer_runs_at_every_size_however_slow() -> None:
+    """Without it a size would have no ratio to judge."""
+    ours = "ours openvino-bf16"
+    first = {ours: 1.0, peers.REFERENCE: 9.0, "PyTorch eager fp32": 7.0, "ncnn fp32": 6.5}
+    assert peers._skip_factor("ncnn fp32", ours, first) is None
+    assert peers._skip_factor("PyTorch eager fp32", ours, first) == 7.0
+
+
 def test_the_markdown_marks_our_path_and_the_verdict() -> None:
     figures = _figures(reference=0.5, ours=0.3, ncnn=0.6)
     document = {
