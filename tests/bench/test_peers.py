@@ -189,3 +189,20 @@ def test_pytorch_bf16_autocast_is_timed_only_where_the_cpu_has_bf16_arithmetic(
     runs = peers._torch_runs(model, 1, without, frozenset({"avx2", "fma"}))
     assert sorted(runs) == ["PyTorch channels-last fp32", "PyTorch eager fp32"]
     assert "no PyTorch bf16 autocast: this CPU has no bf16 arithmetic" in without
+
+
+def test_the_paired_ratio_divides_each_run_by_the_run_just_before_it() -> None:
+    """A slow spell that hits a pair cancels: (2/1, 4/2, 3/1) -> median 2."""
+    firsts, seconds = iter([1.0, 2.0, 1.0]), iter([2.0, 4.0, 3.0])
+    order: list[str] = []
+
+    def first() -> float:
+        order.append("first")
+        return next(firsts)
+
+    def second() -> float:
+        order.append("second")
+        return next(seconds)
+
+    assert overhead.paired_ratio(first, second, 3) == pytest.approx(2.0)
+    assert order == ["first", "second"] * 3
