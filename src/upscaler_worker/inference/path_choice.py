@@ -233,6 +233,9 @@ def machine_fingerprint(threads: int, floor_db: float) -> str:
             PROBE_MACS,
             # Choices measured one candidate after another are measured again.
             f"in turns x{ROUNDS}",
+            # And those measured while OpenVINO left a split RRDBNet's tail
+            # to the CPU provider (split.py gives the tail's input its rank).
+            "the tail on the body's runtime",
         ],
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -24,18 +24,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: Feature rows a tail band reads on each side of its core (see above).
 TAIL_CONTEXT = 2
 #: Feature pixels in one tail band's core (rows = this / the tile's width). The
-#: tail needs ~10.5 KB per feature pixel (measured on OpenVINO bf16, which keeps
-#: every intermediate at once; ONNX Runtime's arena needs less), so a band holds
-#: about 45 MiB whatever the tile's size, while the body takes ~2.4-2.9 KB per
-#: pixel of the whole tile. Small bands leave that memory to the body: with
-#: 16k-pixel bands a 512² x4plus input on OpenVINO needed 855 MiB and ran as two
-#: tiles under the 768 MiB default, with 4k-pixel bands 723 MiB and it runs
-#: whole; the extra context rows cost 0.4 % of its time (30.76 s against 30.63 s,
-#: AMD EPYC Zen 4, 2026-12-06).
+#: tail needs ~10.5 KB per feature pixel (measured in an OpenVINO session, which
+#: then ran the tail on ONNX Runtime's CPU provider: see split_rrdbnet), so a
+#: band holds about 45 MiB whatever the tile's size, while the body takes
+#: ~2.4-3.1 KB per pixel of the whole tile. Small bands leave that memory to the
+#: body: with 16k-pixel bands a 512² x4plus input on OpenVINO needed 855 MiB and
+#: ran as two tiles under the 768 MiB default, with 4k-pixel bands 723 MiB and
+#: it runs whole (AMD EPYC Zen 4, 2026-12-06). With the tail on OpenVINO itself
+#: (AMX Xeon, 2026-12-07) a 512² tile took 769 MiB (788 before), and larger
+#: bands would be faster: the tail of a 512² input took 0.82 s in 4k-pixel
+#: bands, 0.69 in 16k, 0.59 whole, out of about 10 s.
 TAIL_BAND_PIXELS = 4096
 #: A band's core has at least this many rows: below it the context rows
 #: (2 x TAIL_CONTEXT) would cost more of the tail's arithmetic than they save
@@ -71,14 +74,37 @@ def split_rrdbnet(model_path: Path) -> SplitGraphs | None:
         return None
     element = graph_input.type.tensor_type.elem_type
     # The extractor needs a type for every tensor it cuts at; the exporter
-    # records types for graph inputs and outputs only.
-    model.graph.value_info.append(onnx.helper.make_tensor_value_info(boundary, element, None))
+    # records types for graph inputs and outputs only. The shape matters too:
+    # OpenVINO takes no input of unknown rank, and without one the whole tail
+    # ran on ONNX Runtime's CPU provider in fp32 (on an AMX Xeon a third of
+    # x4plus's time at 256², at a fifth of the body's speed).
+    model.graph.value_info.append(
+        onnx.helper.make_tensor_value_info(boundary, element, _feature_shape(model, boundary))
+    )
     extractor = Extractor(model)
     body = extractor.extract_model([graph_input.name], [boundary])
     tail = extractor.extract_model([boundary], [graph_output.name])
     # The runner reads name, scale and architecture from the body's metadata.
     onnx.helper.set_model_props(body, metadata)
     return SplitGraphs(body.SerializeToString(), tail.SerializeToString(), boundary)
+
+
+def _feature_shape(model: Any, boundary: str) -> list[int | str | None]:
+    """The body's output as NCHW: the input's batch, the channels the tail's
+    first convolution takes (unknown if it is not found), and a height and
+    width of their own (a 2x model's body runs at half the input's size)."""
+    graph = model.graph
+    weights = {initializer.name: initializer for initializer in graph.initializer}
+    upsampled = next(node.output[0] for node in graph.node if node.input[:1] == [boundary])
+    conv = next(
+        (node for node in graph.node if node.op_type == "Conv" and node.input[0] == upsampled),
+        None,
+    )
+    weight = weights.get(conv.input[1]) if conv is not None else None
+    channels = int(weight.dims[1]) if weight is not None else None
+    batch = graph.input[0].type.tensor_type.shape.dim[0]
+    batch_size = int(batch.dim_value) if batch.HasField("dim_value") else (batch.dim_param or None)
+    return [batch_size, channels, "feature_height", "feature_width"]
 
 
 @dataclass(frozen=True)
