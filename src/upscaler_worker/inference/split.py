@@ -38,7 +38,7 @@ TAIL_CONTEXT = 2
 #: it runs whole (AMD EPYC Zen 4, 2026-12-06). With the tail on OpenVINO itself
 #: (AMX Xeon, 2026-12-07) a 512² tile took 769 MiB (788 before), and larger
 #: bands would be faster: the tail of a 512² input took 0.82 s in 4k-pixel
-#: bands, 0.69 in 16k, 0.59 whole, out of about 10 s.
+#: bands, 0.69 in 16k, 0.59 whole, out of 8.4 s in all.
 TAIL_BAND_PIXELS = 4096
 #: A band's core has at least this many rows: below it the context rows
 #: (2 x TAIL_CONTEXT) would cost more of the tail's arithmetic than they save
@@ -95,7 +95,12 @@ def _feature_shape(model: Any, boundary: str) -> list[int | str | None]:
     width of their own (a 2x model's body runs at half the input's size)."""
     graph = model.graph
     weights = {initializer.name: initializer for initializer in graph.initializer}
-    upsampled = next(node.output[0] for node in graph.node if node.input[:1] == [boundary])
+    # The first upsampling reads the boundary (split_rrdbnet cut there).
+    upsampled = next(
+        node.output[0]
+        for node in graph.node
+        if node.op_type == "Resize" and node.input[0] == boundary
+    )
     conv = next(
         (node for node in graph.node if node.op_type == "Conv" and node.input[0] == upsampled),
         None,
