@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,10 @@ import cv2
 
 from bench import service
 from bench.measure import as_batch, sample_image
+from bench.timing import seconds_of
 from upscaler_worker.engines import choose_engines
 from upscaler_worker.inference import InstalledModel, ModelRunner, UpscaleOptions, upscale_file
-from upscaler_worker.inference.engine_paths import CPU_FP32, EnginePath, int8_file, openvino_file
+from upscaler_worker.inference.engine_paths import CPU_FP32, int8_file, openvino_file
 from upscaler_worker.inference.installed import INSTALLED_FILE
 from upscaler_worker.inference.runtime import physical_cores
 
@@ -57,17 +57,12 @@ def single_model_dir(model_dir: Path, model: InstalledModel, into: Path) -> Path
     return into
 
 
-def model_only_timer(
-    model_dir: Path, model: InstalledModel, engine: EnginePath, threads: int, batch: Any
-) -> Callable[[str], float | None]:
-    runner = ModelRunner.load(model_dir / model.file, intra_op_threads=threads, engine=engine)
+def model_only_timer(runner: ModelRunner, name: str, batch: Any) -> Callable[[str], float | None]:
+    """Seconds of one model-only run of ``batch``, for the model called ``name``
+    (None for any other: service.end_to_end asks by the model a job ran)."""
 
-    def run(name: str) -> float | None:
-        if name != model.name:
-            return None
-        started = time.perf_counter()
-        runner.run(batch)
-        return time.perf_counter() - started
+    def run(asked: str) -> float | None:
+        return seconds_of(lambda: runner.run(batch)) if asked == name else None
 
     return run
 
@@ -89,18 +84,13 @@ def pipeline_ratio(runner: ModelRunner, image: Path, batch: Any, turns: int) -> 
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
         output, preview = Path(tmp) / "result", Path(tmp) / "preview.jpg"
 
-        def model_only() -> float:
-            started = time.perf_counter()
-            runner.run(batch)
-            return time.perf_counter() - started
-
-        def pipeline() -> float:
-            started = time.perf_counter()
+        def pipeline() -> None:
             upscale_file(image, output, runner, UpscaleOptions(), thumbnail_path=preview)
-            return time.perf_counter() - started
 
         pipeline()  # warm: the first PNG and preview allocate their buffers
-        return paired_ratio(model_only, pipeline, turns)
+        return paired_ratio(
+            lambda: seconds_of(lambda: runner.run(batch)), lambda: seconds_of(pipeline), turns
+        )
 
 
 def measure(model_dir: Path, models: list[InstalledModel], repeats: int) -> list[dict[str, Any]]:
@@ -117,13 +107,13 @@ def measure(model_dir: Path, models: list[InstalledModel], repeats: int) -> list
             engine = choice.engine if choice is not None else CPU_FP32
             print(f"end to end, {model.name} on {engine}, {SIDE}x{SIDE} at 4x ...", flush=True)
             alone = single_model_dir(model_dir, model, Path(tmp) / model.name)
-            timer = model_only_timer(model_dir, model, engine, threads, batch)
+            runner = ModelRunner.load(
+                model_dir / model.file, intra_op_threads=threads, engine=engine
+            )
+            timer = model_only_timer(runner, model.name, batch)
             figures = service.end_to_end(alone, image, repeats, timer)
             ratio = (
                 figures.seconds / figures.model_only_seconds if figures.model_only_seconds else None
-            )
-            runner = ModelRunner.load(
-                model_dir / model.file, intra_op_threads=threads, engine=engine
             )
             pipeline = pipeline_ratio(runner, image, batch, repeats)
             results.append(

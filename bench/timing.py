@@ -7,17 +7,19 @@ import time
 from collections.abc import Callable
 
 
+def seconds_of(run: Callable[[], object]) -> float:
+    """Wall time of one call."""
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
 def best_of(run: Callable[[], object], repeats: int, warmup: int = 1) -> float:
     """Fastest wall time of ``repeats`` calls after ``warmup`` untimed ones.
     The minimum is the figure least disturbed by other work on the machine."""
     for _ in range(warmup):
         run()
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
+    return min((seconds_of(run) for _ in range(repeats)), default=float("inf"))
 
 
 def load_average() -> float:
@@ -39,7 +41,5 @@ def best_of_each(
     best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeats):
         for name, run in runs.items():
-            started = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - started)
+            best[name] = min(best[name], seconds_of(run))
     return best

@@ -68,7 +68,8 @@ def split_rrdbnet(model_path: Path) -> SplitGraphs | None:
     metadata = {prop.key: prop.value for prop in model.metadata_props}
     if metadata.get("upscaler.arch") != "RRDBNet":
         return None
-    boundary = next((node.input[0] for node in model.graph.node if node.op_type == "Resize"), None)
+    resize = next((node for node in model.graph.node if node.op_type == "Resize"), None)
+    boundary = resize.input[0] if resize is not None else None
     graph_input, graph_output = model.graph.input[0], model.graph.output[0]
     if boundary is None or boundary == graph_input.name:
         return None
@@ -79,7 +80,7 @@ def split_rrdbnet(model_path: Path) -> SplitGraphs | None:
     # ran on ONNX Runtime's CPU provider in fp32 (on an AMX Xeon a third of
     # x4plus's time at 256², at a fifth of the body's speed).
     model.graph.value_info.append(
-        onnx.helper.make_tensor_value_info(boundary, element, _feature_shape(model, boundary))
+        onnx.helper.make_tensor_value_info(boundary, element, _feature_shape(model, resize))
     )
     extractor = Extractor(model)
     body = extractor.extract_model([graph_input.name], [boundary])
@@ -89,20 +90,19 @@ def split_rrdbnet(model_path: Path) -> SplitGraphs | None:
     return SplitGraphs(body.SerializeToString(), tail.SerializeToString(), boundary)
 
 
-def _feature_shape(model: Any, boundary: str) -> list[int | str | None]:
-    """The body's output as NCHW: the input's batch, the channels the tail's
-    first convolution takes (unknown if it is not found), and a height and
-    width of their own (a 2x model's body runs at half the input's size)."""
+def _feature_shape(model: Any, resize: Any) -> list[int | str | None]:
+    """The body's output (what the first upsampling, ``resize``, reads) as
+    NCHW: the input's batch, the channels the tail's first convolution takes
+    (unknown if it is not found), and a height and width of their own (a 2x
+    model's body runs at half the input's size)."""
     graph = model.graph
     weights = {initializer.name: initializer for initializer in graph.initializer}
-    # The first upsampling reads the boundary (split_rrdbnet cut there).
-    upsampled = next(
-        node.output[0]
-        for node in graph.node
-        if node.op_type == "Resize" and node.input[0] == boundary
-    )
     conv = next(
-        (node for node in graph.node if node.op_type == "Conv" and node.input[0] == upsampled),
+        (
+            node
+            for node in graph.node
+            if node.op_type == "Conv" and node.input[0] == resize.output[0]
+        ),
         None,
     )
     weight = weights.get(conv.input[1]) if conv is not None else None
