@@ -38,6 +38,7 @@ from upscaler_worker.inference.engine_paths import (
     openvino_options,
 )
 from upscaler_worker.inference.errors import InferenceError, InferenceTimeout
+from upscaler_worker.inference.heap import release_free_heap
 from upscaler_worker.inference.installed import FP16_SUFFIX, InstalledModel, read_installed
 from upscaler_worker.inference.providers import provider_options, session_options
 from upscaler_worker.inference.split import SplitGraphs, split_rrdbnet, tail_bands
@@ -187,6 +188,9 @@ class ModelRunner:
             runner = cls._create_on_path(path, engine, intra_op_threads, split)
         else:
             runner = cls._create(path, available_providers(providers), intra_op_threads, split)
+        # Parsing, splitting and compiling freed far more than the sessions
+        # keep; the tiles' buffers never reuse those pages (see heap.py).
+        release_free_heap()
         with cls._cache_lock:
             cls._cache[key] = runner
             while len(cls._cache) > _CACHE_SIZE:

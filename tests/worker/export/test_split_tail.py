@@ -13,9 +13,8 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from upscaler_worker.export.archs import build_network, input_multiple, randomize_weights
+from tests.worker.export.support import random_export
 from upscaler_worker.export.manifest import Manifest
-from upscaler_worker.export.onnx_export import export_onnx
 from upscaler_worker.inference import ModelRunner
 from upscaler_worker.inference.engine_paths import OPENVINO, OPENVINO_FP32, openvino_options
 from upscaler_worker.inference.providers import session_options
@@ -28,29 +27,6 @@ needs_openvino = pytest.mark.skipif(
 )
 
 
-def _export(name: str, manifest: Manifest, directory: Path) -> Path:
-    """A random-weight export of ``name``'s architecture, with the graph as
-    exported beside it for OpenVINO, as `make models` writes them."""
-    spec = manifest.get(name)
-    network = randomize_weights(build_network(spec.arch, spec.arch_params), seed=2)
-    multiple = input_multiple(spec.arch, spec.arch_params)
-    path = directory / f"{name}.onnx"
-    metadata = {
-        "upscaler.name": name,
-        "upscaler.scale": str(spec.scale),
-        "upscaler.input_multiple": str(multiple),
-        "upscaler.arch": spec.arch,
-    }
-    export_onnx(
-        network,
-        path,
-        metadata=metadata,
-        input_multiple=multiple,
-        openvino_path=directory / f"{name}.openvino.onnx",
-    )
-    return path
-
-
 @pytest.mark.parametrize(
     ("name", "features"),
     # x2plus runs its body at half the input's size (pixel unshuffle first).
@@ -59,7 +35,7 @@ def _export(name: str, manifest: Manifest, directory: Path) -> Path:
 def test_the_tail_takes_nchw_features_of_the_body_channels(
     name: str, features: int, manifest: Manifest, tmp_path: Path
 ) -> None:
-    graphs = split_rrdbnet(_export(name, manifest, tmp_path))
+    graphs = split_rrdbnet(random_export(name, manifest, tmp_path))
     assert graphs is not None
     (tail_input,) = onnx.load_from_string(graphs.tail).graph.input
     dims = tail_input.type.tensor_type.shape.dim
@@ -77,7 +53,7 @@ def test_the_tail_takes_nchw_features_of_the_body_channels(
 @needs_openvino
 def test_openvino_runs_the_whole_tail(manifest: Manifest, tmp_path: Path) -> None:
     name = "RealESRGAN_x4plus_anime_6B"
-    path = _export(name, manifest, tmp_path)
+    path = random_export(name, manifest, tmp_path)
     graphs = split_rrdbnet(tmp_path / f"{name}.openvino.onnx")
     assert graphs is not None
     options = session_options(1, gpu=False)

@@ -1,0 +1,49 @@
+"""Handing freed heap memory back to the system once a model has loaded.
+
+Loading a model is the process's most wasteful moment: the ONNX file is
+parsed, an RRDBNet is cut into body and tail and each part serialised, and
+ONNX Runtime and OpenVINO each build copies of the weights on the way to
+their compiled form. Most of that is freed once the sessions exist, but glibc
+keeps freed pages in the middle of its heap resident (only the heap's top is
+given back by ``free``), and the tiles' large buffers are mapped apart
+(``mmap``), so they never reuse those pages. ``malloc_trim(0)`` returns every
+whole free page.
+
+Measured on a Zen 4 VM (2 cores, 2026-12-07), RealESRGAN_x4plus:
+- resident after loading on openvino-bf16: 523 MiB, 334 after the trim
+  (cpu-fp32: 351 → 257; anime_6B 267 → 202 and 177 → 154);
+- peak of upscaling a 1000x750 photo (6 tiles): 1203 → 1108 MiB; a
+  2000x1500 photo peaked at 1274 MiB, under its 1298 MiB target
+  (twice the output plus 1 GiB), where it had measured 1.39-1.40 GiB.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+from collections.abc import Callable
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl,
+    macOS): there, nothing is released and nothing breaks."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+def release_free_heap() -> bool:
+    """Give the heap's free pages back to the system. False where the C
+    library cannot (then nothing was done)."""
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
