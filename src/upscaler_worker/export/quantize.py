@@ -10,7 +10,7 @@ worker time at start measuring a path it never chooses.
 
 Nor does keeping part of the model in float help. x4fast, 128² crops of six
 shared photos, only the convolutions quantized (from the graph as exported,
-PRelu left in float): all 34 give 31-39 dB whatever the calibration (MinMax,
+PRelu left in float): all 34 give 31-40 dB whatever the calibration (MinMax,
 Entropy, 99.999th percentile); the first and last left in float, 31-39 dB;
 any *single* convolution quantized alone already costs 45-52 dB (the
 second-last 43-46), so the error is spread over every layer and no subset
