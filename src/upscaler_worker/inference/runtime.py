@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 PROVIDER_PRIORITY = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
 GPU_PROVIDERS = frozenset(PROVIDER_PRIORITY[:2])
-_CACHE_SIZE = 4
+RUNNER_CACHE_SIZE = 4
 
 
 def physical_cores() -> int:
@@ -188,13 +188,15 @@ class ModelRunner:
             runner = cls._create_on_path(path, engine, intra_op_threads, split)
         else:
             runner = cls._create(path, available_providers(providers), intra_op_threads, split)
-        # Parsing, splitting and compiling freed far more than the sessions
-        # keep; the tiles' buffers never reuse those pages (see heap.py).
-        release_free_heap()
         with cls._cache_lock:
             cls._cache[key] = runner
-            while len(cls._cache) > _CACHE_SIZE:
-                cls._cache.popitem(last=False)
+            surplus = len(cls._cache) - RUNNER_CACHE_SIZE
+            evicted = [cls._cache.popitem(last=False) for _ in range(surplus)]
+        # Parsing, splitting and compiling freed far more than the sessions
+        # keep, and an evicted runner's sessions go now; the tiles' buffers
+        # never reuse those pages (see heap.py).
+        del evicted
+        release_free_heap()
         return runner
 
     @classmethod
