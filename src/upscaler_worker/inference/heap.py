@@ -12,9 +12,9 @@ whole free page.
 Measured on a Zen 4 VM (2 cores, 2026-12-07), RealESRGAN_x4plus:
 - resident after loading on openvino-bf16: 523 MiB, 334 after the trim
   (cpu-fp32: 351 → 257; anime_6B 267 → 202 and 177 → 154);
-- peak of upscaling a 1000x750 photo (6 tiles): 1203 → 1108 MiB; a
-  2000x1500 photo peaked at 1274 MiB, under its 1298 MiB target
-  (twice the output plus 1 GiB), where it had measured 1.39-1.40 GiB.
+- peak of upscaling a photo on openvino-bf16 (``bench.rss``, a fresh
+  process; the target is twice the output plus 1 GiB): 2000x1500 1.365 →
+  1.292 GiB (target 1.268), 4000x3000 2.040 GiB after (target 2.073).
 """
 
 from __future__ import annotations
