@@ -23,8 +23,6 @@ per input shape on its first run.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import gc
 import json
 import math
@@ -44,6 +42,7 @@ from upscaler_worker.engines import choose_engines
 from upscaler_worker.export.macs import architecture_macs
 from upscaler_worker.inference import InstalledModel, ModelRunner, read_installed
 from upscaler_worker.inference.engine_paths import CPU_FP32, EnginePath, cpu_flags, has_bf16
+from upscaler_worker.inference.heap import release_free_heap
 from upscaler_worker.inference.path_choice import psnr8
 from upscaler_worker.inference.runtime import physical_cores
 
@@ -137,8 +136,7 @@ def _release() -> None:
     """Drop the last contender's sessions and hand their memory back."""
     ModelRunner.clear_cache()
     gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    release_free_heap()
 
 
 def _torch_runs(
