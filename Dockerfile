@@ -11,7 +11,9 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS wheel
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm \
+# gcc: the PNG writer's Huffman coder, a C extension built against Python's
+# stable ABI, so the one wheel serves this Python and the GPU image's newer one.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 COPY package.json package-lock.json ./
@@ -25,7 +27,8 @@ RUN pip wheel --no-deps -w /wheels ./clients/python
 RUN pip wheel --no-deps -w /wheels . \
     && python -c "import glob, zipfile; names = zipfile.ZipFile(*glob.glob('/wheels/*.whl')).namelist(); \
 missing = {'upscaler/vendor/htmx/htmx.min.js', 'upscaler/vendor/swagger-ui/swagger-ui-bundle.js', \
-'upscaler_worker/export/manifest.json', 'upscaler/migrations/env.py'} - set(names); assert not missing, missing"
+'upscaler_worker/export/manifest.json', 'upscaler/migrations/env.py', \
+'upscaler_worker/inference/_huffman.abi3.so'} - set(names); assert not missing, missing"
 
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -22,7 +22,7 @@ CHROMIUM ?= /usr/bin/chromium
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml clients/python/pyproject.toml
+$(STAMP): pyproject.toml setup.py src/upscaler_worker/inference/_huffman.c clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# onnxruntime and onnxruntime-openvino both install the `onnxruntime` package:

@@ -1,5 +1,10 @@
 """The wheel's build step (everything else is in pyproject.toml).
 
+One C extension: the worker's PNG writer codes image data with it
+(upscaler_worker/inference/_huffman.c, 3x zlib-ng's Huffman-only coding). It
+is optional: where no C compiler is found the build goes on without it, and
+the writer falls back to zlib-ng (same files, slower).
+
 Two kinds of files live outside src/ but are read by the installed service:
 
 - onnx_models/manifest.json, the official models (the file people edit; the
@@ -15,9 +20,10 @@ An editable install copies nothing: the code reads both from the checkout.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
@@ -60,4 +66,22 @@ class BuildPyWithAssets(build_py):
         shutil.copyfile(source, target)
 
 
-setup(cmdclass={"build_py": BuildPyWithAssets})
+HUFFMAN = Extension(
+    "upscaler_worker.inference._huffman",
+    ["src/upscaler_worker/inference/_huffman.c"],
+    # Python's own flags say -O2 on some builds; the coder's loop wants -O3.
+    extra_compile_args=[]
+    if sys.platform == "win32"
+    else ["-O3", "-Werror=implicit-function-declaration"],
+    # The stable ABI: one wheel for Python 3.11 and every later one (the GPU
+    # image's Python is not the CPU image's).
+    define_macros=[("Py_LIMITED_API", "0x030B0000")],
+    py_limited_api=True,
+    optional=True,
+)
+
+setup(
+    cmdclass={"build_py": BuildPyWithAssets},
+    ext_modules=[HUFFMAN],
+    options={"bdist_wheel": {"py_limited_api": "cp311"}},
+)
