@@ -26,7 +26,7 @@ from typing import Any
 
 import cv2
 
-from bench import service
+from bench import png_coders, service
 from bench.measure import as_batch, sample_image
 from bench.timing import seconds_of
 from upscaler_worker.engines import choose_engines
@@ -262,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         if model.variant_of is None and (not args.models or model.name in args.models)
     ]
     print(markdown(measure(args.model_dir.resolve(), models, args.repeats)))
+    print(png_coders.markdown(png_coders.measure()))
     return 0
 
 

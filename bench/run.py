@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import eta, overhead, peers, rss, service
+from bench import eta, overhead, peers, png_coders, rss, service
 from bench.cpu import cpu_summary, flags_line
 from bench.measure import (
     FIGURE_MACS,
@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             size.set_peak(peak.gflops)
     overheads = overhead.measure(args.model_dir, models, 2 if args.quick else 3)
+    coders = png_coders.measure()
     print("ETA: estimated against real time, per preset (fresh service) ...", flush=True)
     eta_cases = eta.measure(args.model_dir)
     scale_out = None
@@ -263,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "end_to_end": None,
         "overheads": overheads,
+        "png_coders": [figures.__dict__ for figures in coders],
         "peers": peer_figures,
         "eta": [case.to_json() for case in eta_cases],
         "scale_out": service.as_json(scale_out) if scale_out else None,
@@ -273,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(document, indent=2) + "\n")
     text = markdown(document) + "\n" + overhead.markdown(overheads)
+    text += "\n" + png_coders.markdown(coders)
     if peer_figures is not None:
         (args.out / "peers.json").write_text(json.dumps(peer_figures, indent=2) + "\n")
         text = peers.markdown(peer_figures) + "\n" + text
