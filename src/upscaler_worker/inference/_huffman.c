@@ -351,11 +351,14 @@ static void literal_block(BitWriter *w, const uint8_t *data, size_t size, int fi
     put_bits(w, lit_code[END_OF_BLOCK], lit_len[END_OF_BLOCK]);
 }
 
-/* Largest output for `size` input bytes: every block stored at worst, plus
- * the closing empty stored block and the bit buffer's last bytes. */
+/* Room for the output of `size` input bytes. A block is coded only when that
+ * is smaller than storing it, and a stored block costs its bytes plus at
+ * most 6 (3 header bits, padding to a byte, LEN and NLEN): so at most 6 bytes
+ * over the input per block, 6 for the closing empty stored block, and 8 for
+ * the hot loop's 8-byte stores reaching past the last byte written. */
 static size_t output_bound(size_t size) {
     size_t blocks = size / BLOCK_BYTES + 1;
-    return size + blocks * 5 + 16; /* 16: room for the 8-byte stores' spill */
+    return size + blocks * 8 + 64;
 }
 
 static void encode(const uint8_t *data, size_t size, int last, BitWriter *w) {
