@@ -133,10 +133,6 @@ def deflate_strategy(filtered: np.ndarray) -> int:
     return int(zlib_ng.Z_RLE if runs >= RUN_SHARE_FOR_RLE * words.size else zlib_ng.Z_HUFFMAN_ONLY)
 
 
-#: Which coder writes the Huffman-only bands (benchmarks print it).
-HUFFMAN_CODER = "built-in" if huffman_deflate is not None else "zlib-ng"
-
-
 def _deflate(data: memoryview, strategy: int, last: bool) -> bytes:
     if strategy == zlib_ng.Z_HUFFMAN_ONLY and huffman_deflate is not None:
         return huffman_deflate(data, last)
