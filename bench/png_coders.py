@@ -12,10 +12,8 @@ taking turns so a slow spell of the machine hits both alike.
 
 from __future__ import annotations
 
-import contextlib
 import statistics
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
@@ -24,6 +22,7 @@ import cv2
 import numpy as np
 
 from bench.measure import sample_image
+from bench.timing import seconds_of
 from upscaler_worker.inference import png
 
 SIDE = 512
@@ -47,28 +46,20 @@ def measure(repeats: int = 7) -> list[CoderFigures]:
     if png.huffman_deflate is None:
         return []
     image = upscaled_sample()
-    times: dict[str, list[float]] = {"built-in": [], "zlib-ng": []}
-    sizes: dict[str, int] = {}
+    coders = {"built-in": png.huffman_deflate, "zlib-ng": None}  # None: zlib-ng codes all
+    times: dict[str, list[float]] = {name: [] for name in coders}
     with tempfile.TemporaryDirectory(prefix="bench-png-") as tmp:
+        paths = {name: Path(tmp) / f"{name}.png" for name in coders}
         for turn in range(repeats + 1):
-            for coder in times:
-                path = Path(tmp) / f"{coder}.png"
-                fallback = (
-                    mock.patch.object(png, "huffman_deflate", None)
-                    if coder == "zlib-ng"
-                    else contextlib.nullcontext()
-                )
-                with fallback:
-                    started = time.perf_counter()
-                    png.write_png(path, image)
-                    seconds = time.perf_counter() - started
+            for name, coder in coders.items():
+                with mock.patch.object(png, "huffman_deflate", coder):
+                    seconds = seconds_of(lambda: png.write_png(paths[name], image))  # noqa: B023
                 if turn:  # the first turn only warms the buffers
-                    times[coder].append(seconds)
-                sizes[coder] = path.stat().st_size
-    return [
-        CoderFigures(coder, 1000 * statistics.median(runs), sizes[coder])
-        for coder, runs in times.items()
-    ]
+                    times[name].append(seconds)
+        return [
+            CoderFigures(name, 1000 * statistics.median(times[name]), paths[name].stat().st_size)
+            for name in coders
+        ]
 
 
 def markdown(figures: list[CoderFigures]) -> str:
