@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -136,7 +137,7 @@ def decode_animation(path: Path, *, max_pixels: int | None = None) -> Animation:
     opaque = all(bool((pixels[..., 3] == 255).all()) for pixels in rgba)
     frames = [
         Frame(
-            color=np.ascontiguousarray(pixels[..., 2::-1]),
+            color=cv2.cvtColor(pixels, cv2.COLOR_RGBA2BGR),
             alpha=None if opaque else np.ascontiguousarray(pixels[..., 3]),
             duration_ms=duration,
             disposal=disposal,

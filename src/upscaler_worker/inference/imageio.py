@@ -170,7 +170,11 @@ def _pixels(image: Image.Image, data: bytes, icc: bytes | None, to_srgb: bool) -
     if image.mode in ("L", "LA"):
         color = array if image.mode == "L" else array[..., 0]
     else:
-        color = array[..., 2::-1]  # RGB(A) -> BGR
+        # RGB(A) -> BGR. OpenCV swaps the channels in one pass: numpy's copy of
+        # a reversed view of three-sample pixels took 6-50x as long (512x512:
+        # 0.8 ms against 0.02; 4000x3000: 41 ms against 7).
+        swap = cv2.COLOR_RGB2BGR if image.mode == "RGB" else cv2.COLOR_RGBA2BGR
+        color = cv2.cvtColor(array, swap)
     alpha = array[..., -1] if image.mode in ("LA", "RGBA") else None
     return color, alpha, icc, action
 
@@ -182,7 +186,8 @@ def _cmyk_pixels(image: Image.Image, icc: bytes | None) -> _Pixels:
         rgb = metadata.convert_to_srgb(image, icc)
     else:
         rgb = image.convert("RGB")
-    return np.asarray(rgb)[..., ::-1], None, metadata.srgb_profile(), "converted-to-srgb"
+    color = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
+    return color, None, metadata.srgb_profile(), "converted-to-srgb"
 
 
 def _palette_has_alpha(image: Image.Image) -> bool:

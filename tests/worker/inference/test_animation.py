@@ -76,6 +76,16 @@ def test_frames_timing_and_loop_are_kept(
         assert np.array_equal(got[..., 2::-1], expected)
 
 
+def test_decoded_frames_are_the_pictures_in_bgr(tmp_path: Path) -> None:
+    pictures = [moving_ball(i) for i in range(4)]
+    source = save_animation(tmp_path / "in.png", pictures, "PNG", duration=DURATIONS[:4])
+    decoded = decode_animation(source)
+    assert len(decoded.frames) == 4
+    for frame, picture in zip(decoded.frames, pictures, strict=True):
+        assert frame.color.flags.c_contiguous and frame.alpha is None
+        assert np.array_equal(frame.color, np.asarray(picture)[..., ::-1])
+
+
 def test_gif_frames_stay_close_to_the_upscaled_frames(tmp_path: Path, runner: ModelRunner) -> None:
     source = save_animation(
         tmp_path / "in.gif", [moving_ball(i) for i in range(4)], "GIF", duration=100, loop=0

@@ -108,6 +108,18 @@ def test_palette_images_convert_by_content() -> None:
     assert decoded.is_gray
 
 
+def test_colour_with_alpha_comes_out_bgr_and_a_separate_alpha() -> None:
+    rgb = np.asarray(gradient())
+    alpha = np.linspace(0, 255, 48, dtype=np.uint8)[None, :].repeat(32, 0)
+    rgba = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+    for fmt in ("PNG", "WEBP", "TIFF"):
+        options = {"lossless": True, "exact": True} if fmt == "WEBP" else {}
+        decoded = decode_image(encoded(rgba, fmt, **options))
+        assert decoded.color.shape == (32, 48, 3) and decoded.color.flags.c_contiguous
+        assert np.array_equal(decoded.color, rgb[..., ::-1]), fmt
+        assert decoded.alpha is not None and np.array_equal(decoded.alpha, alpha), fmt
+
+
 def test_grey_alpha_stays_grey_with_alpha() -> None:
     la = Image.merge("LA", (gradient().convert("L"), Image.new("L", (48, 32), 128)))
     decoded = decode_image(encoded(la, "PNG"))
