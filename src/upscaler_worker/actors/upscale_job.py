@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 #: a dead worker's job can be taken over soon after its message comes back.
 LEASE_SECONDS = 10.0
 LEASE_RENEW_SECONDS = 2.0
-#: Progress is written at most this often (plus at the last tile).
+#: Progress is written at most this often (plus at the last tile; a job that
+#: runs as one tile reports only its end, and only past this long).
 PROGRESS_INTERVAL_SECONDS = 0.5
 #: Share of the progress bar the tiles take; the rest is decode and store.
 TILES_FROM, TILES_TO = 3, 95
@@ -118,6 +119,8 @@ class TileMonitor:
         self.job_id = job_id
         self.loop = loop
         self.lost = threading.Event()
+        # Made just after the claim's `running` event.
+        self._started = time.monotonic()
         self._last_report = 0.0
 
     def __call__(self, done: int, total: int) -> None:
@@ -126,6 +129,13 @@ class TileMonitor:
         if self.ctx.stopping.is_set():
             raise WorkerStoppingError(self.job_id)
         now = time.monotonic()
+        if total == 1 and now - self._started < PROGRESS_INTERVAL_SECONDS:
+            # An image that runs whole: its start says nothing the `running`
+            # event has not, and its end within one interval of that comes
+            # moments before the result. Either report would be a database
+            # write and an event beside the model's first layers or the
+            # encoder (a 512x512 job on a fast CPU takes 0.2-0.3 s).
+            return
         if done < total and now - self._last_report < PROGRESS_INTERVAL_SECONDS:
             return
         self._last_report = now
