@@ -405,28 +405,38 @@ class ModelRunner:
         options: ort.RunOptions,
         shrinking: ort.RunOptions,
     ) -> np.ndarray:
-        """The tail over ``features`` in horizontal bands (``split.tail_bands``),
-        their cores copied into one output."""
+        """The tail over ``features`` in bands (``split.tail_bands``), their
+        cores copied into one output."""
         bands = tail_bands(features.shape[2], features.shape[3])
         name = str(tail.get_inputs()[0].name)
         output: np.ndarray | None = None
         factor = 0
         for number, band in enumerate(bands):
             last = number == len(bands) - 1
-            window = np.ascontiguousarray(features[:, :, band.read_start : band.read_stop])
+            rows, columns = band.rows, band.columns
+            window = np.ascontiguousarray(
+                features[
+                    :, :, rows.read_start : rows.read_stop, columns.read_start : columns.read_stop
+                ]
+            )
             (result,) = tail.run(None, {name: window}, shrinking if last else options)
             if len(bands) == 1:
                 return np.asarray(result)
             if output is None:
                 factor = result.shape[2] // window.shape[2]
-                batch, channels, _, width = result.shape
-                rows_out = features.shape[2] * factor
-                output = np.empty((batch, channels, rows_out, width), dtype=result.dtype)
-            skip = (band.core_start - band.read_start) * factor
-            rows = (band.core_stop - band.core_start) * factor
-            output[:, :, band.core_start * factor : band.core_stop * factor] = result[
-                :, :, skip : skip + rows
-            ]
+                batch, channels = result.shape[:2]
+                shape = (batch, channels, features.shape[2] * factor, features.shape[3] * factor)
+                output = np.empty(shape, dtype=result.dtype)
+            top = (rows.core_start - rows.read_start) * factor
+            left = (columns.core_start - columns.read_start) * factor
+            height = (rows.core_stop - rows.core_start) * factor
+            width = (columns.core_stop - columns.core_start) * factor
+            output[
+                :,
+                :,
+                rows.core_start * factor : rows.core_stop * factor,
+                columns.core_start * factor : columns.core_stop * factor,
+            ] = result[:, :, top : top + height, left : left + width]
         assert output is not None
         return output
 

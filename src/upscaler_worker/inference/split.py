@@ -9,11 +9,12 @@ budget a 512² image ran as four 181² tiles, each with 32 px of context on ever
 side, so every pixel's body ran about 2.3 times.
 
 Run apart, the body takes a tile 3.7 times larger for the same memory, and the
-tail runs over the body's features in horizontal bands. The tail's receptive
-field is two feature pixels (3x3 convolutions at 2x and 4x after nearest
-upsampling: ±1 at 2x → ±1 at 1x, ±3 at 4x → ±2 at 2x → ±1 at 1x), so bands
-read ``TAIL_CONTEXT`` feature rows above and below and their cores give exactly
-what the whole graph gives (measured: identical to the bit at 512², anime_6B).
+tail runs over the body's features in bands (horizontal, and cut into columns
+too where the tile is wide). The tail's receptive field is two feature pixels
+(3x3 convolutions at 2x and 4x after nearest upsampling: ±1 at 2x → ±1 at 1x,
+±3 at 4x → ±2 at 2x → ±1 at 1x), so bands read ``TAIL_CONTEXT`` feature rows
+and columns around their cores, which give exactly what the whole graph gives
+(measured: identical to the bit at 512², anime_6B).
 
 The split is made when a model is loaded, with the ``onnx`` package (no second
 file to export, install or keep in step with the int8 copy). Without ``onnx``
@@ -113,8 +114,9 @@ def _feature_shape(model: Any, resize: Any) -> list[int | str | None]:
 
 
 @dataclass(frozen=True)
-class Band:
-    """Feature rows a tail band reads, and the rows of its core (half-open)."""
+class Span:
+    """Feature rows (or columns) a tail band reads, and those of its core
+    (half-open)."""
 
     read_start: int
     read_stop: int
@@ -122,21 +124,43 @@ class Band:
     core_stop: int
 
 
+@dataclass(frozen=True)
+class Band:
+    """One tail run: its rows and its columns."""
+
+    rows: Span
+    columns: Span
+
+
+def _spans(length: int, step: int) -> list[Span]:
+    """Cores of ``step`` partitioning ``length``, each read with TAIL_CONTEXT
+    on both sides (clamped to the features); one span when the context would
+    cost as much as it saves."""
+    if length <= step + 2 * TAIL_CONTEXT:
+        return [Span(0, length, 0, length)]
+    return [
+        Span(
+            read_start=max(0, start - TAIL_CONTEXT),
+            read_stop=min(length, start + step + TAIL_CONTEXT),
+            core_start=start,
+            core_stop=min(length, start + step),
+        )
+        for start in range(0, length, step)
+    ]
+
+
 def tail_bands(feature_rows: int, width: int) -> list[Band]:
-    """Horizontal bands covering ``feature_rows`` of ``width`` columns, each
-    core about TAIL_BAND_PIXELS with TAIL_CONTEXT rows of context (clamped to
-    the features)."""
+    """Bands covering ``feature_rows`` x ``width`` features, each core about
+    TAIL_BAND_PIXELS, with TAIL_CONTEXT rows and columns of context, row by
+    row. A tile up to TAIL_BAND_PIXELS / MIN_BAND_ROWS columns wide runs in
+    full-width bands; a wider one is also cut into columns, so that a band's
+    memory stays the same whatever the tile's width. (Full-width bands of at
+    least MIN_BAND_ROWS rows held twice the pixels at 1020 columns: a
+    2000x1500 photo's x4plus tile on OpenVINO then took 605 MiB, 42 more.)"""
     if feature_rows <= 0 or width <= 0:
         raise ValueError("no features")
-    step = max(MIN_BAND_ROWS, TAIL_BAND_PIXELS // width)
-    if feature_rows <= step + 2 * TAIL_CONTEXT:
-        return [Band(0, feature_rows, 0, feature_rows)]
-    return [
-        Band(
-            read_start=max(0, start - TAIL_CONTEXT),
-            read_stop=min(feature_rows, start + step + TAIL_CONTEXT),
-            core_start=start,
-            core_stop=min(feature_rows, start + step),
-        )
-        for start in range(0, feature_rows, step)
-    ]
+    pieces = -(-width * MIN_BAND_ROWS // TAIL_BAND_PIXELS)  # ceil
+    piece_width = -(-width // pieces)
+    step = max(MIN_BAND_ROWS, TAIL_BAND_PIXELS // piece_width)
+    columns = _spans(width, piece_width) if pieces > 1 else [Span(0, width, 0, width)]
+    return [Band(rows, cols) for rows in _spans(feature_rows, step) for cols in columns]

@@ -166,7 +166,8 @@ def test_x4plus_split_equals_one_graph(
     x4plus_runner: ModelRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Body + banded tail give what the whole graph gives: 150 feature rows
-    run as ten bands of 16 rows, each with two rows of context."""
+    run as ten bands of 16 rows, each with two rows of context, and as bands
+    cut into columns with two columns of context."""
     monkeypatch.setattr(split, "TAIL_BAND_PIXELS", 16 * 70)
     assert len(split.tail_bands(150, 70)) == 10
     assert x4plus_runner.tail is not None, "the CPU runner splits RRDBNet"
@@ -180,3 +181,9 @@ def test_x4plus_split_equals_one_graph(
     assert got.shape == expected.shape == (1, 3, 600, 280)
     assert float(np.abs(got - expected).max()) <= 1e-5
     assert float(expected.std()) > 0.05
+    # Bands cut into columns too: three 24-column pieces, 10-row cores.
+    monkeypatch.setattr(split, "TAIL_BAND_PIXELS", 8 * 32)
+    bands = split.tail_bands(150, 70)
+    assert len({band.columns for band in bands}) == 3 and len(bands) == 45
+    got = x4plus_runner.run(batch)
+    assert float(np.abs(got - expected).max()) <= 1e-5
