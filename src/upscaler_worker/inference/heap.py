@@ -20,29 +20,14 @@ Measured on a Zen 4 VM (2 cores, 2026-12-07), RealESRGAN_x4plus:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-import functools
-from collections.abc import Callable
 
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None where the C library has none (musl,
-    macOS): there, nothing is released and nothing breaks."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
+from upscaler_worker.inference import libc
 
 
 def release_free_heap() -> bool:
     """Give the heap's free pages back to the system. False where the C
     library cannot (then nothing was done)."""
-    trim = _malloc_trim()
+    trim = libc.function("malloc_trim", (ctypes.c_size_t,), ctypes.c_int)
     if trim is None:
         return False
     trim(0)

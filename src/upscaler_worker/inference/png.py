@@ -21,9 +21,7 @@ to be written twice. This writer streams the image in bands of rows:
   bytes, 13.8 ms against zlib-ng's 44.9, the same size (0.4336 against 0.4340
   of the raw bytes). Where the extension was not built, zlib-ng codes it;
   run-length bands are always zlib-ng's;
-- metadata chunks (iCCP, eXIf, pHYs) go in front of the image data directly;
-- the finished file is handed to the disk at once (writeback.py), so the
-  store's fsync, after the preview, finds it written.
+- metadata chunks (iCCP, eXIf, pHYs) go in front of the image data directly.
 
 Memory stays near a few bands, whatever the image size. Grey, grey+alpha,
 colour and colour+alpha at 8 or 16 bits; pixels in OpenCV's order (BGR[A]).
@@ -43,8 +41,6 @@ from typing import BinaryIO
 import cv2
 import numpy as np
 from zlib_ng import zlib_ng
-
-from upscaler_worker.inference.writeback import start_writeback
 
 
 def _built_in_coder() -> Callable[[memoryview, bool], bytes] | None:
@@ -207,6 +203,3 @@ def write_png(
             write_next()
         write_chunk(out, b"IDAT", struct.pack(">I", adler & 0xFFFFFFFF))
         write_chunk(out, b"IEND")
-        out.flush()
-        # The disk writes it while the preview is made: the store's fsync then waits less.
-        start_writeback(out.fileno())

@@ -1,5 +1,5 @@
 """The writeback hint: asked for on Linux, harmless where it cannot be, and
-given by the PNG writer for every result it finishes."""
+given for every result the engine finishes, whatever its format."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import os
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
-from upscaler_worker.inference import png, writeback
+from upscaler_worker.inference import ModelRunner, UpscaleOptions, upscale_file, writeback
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="sync_file_range is Linux's")
@@ -34,18 +35,20 @@ def test_a_descriptor_that_cannot_be_written_back_is_no_error() -> None:
         os.close(write)
 
 
-def test_the_png_writer_hints_its_finished_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("output_format", ["png", "jpg"])
+def test_every_finished_result_is_hinted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: ModelRunner, output_format: str
 ) -> None:
     hinted: list[int] = []
 
     def record(descriptor: int) -> bool:
-        # Called with everything written: the file already has its last chunk.
+        # Called with everything written: the file already has its last byte.
         hinted.append(os.fstat(descriptor).st_size)
         return True
 
-    monkeypatch.setattr(png, "start_writeback", record)
-    path = tmp_path / "out.png"
-    png.write_png(path, np.zeros((64, 48, 3), np.uint8))
-    assert hinted == [path.stat().st_size]
-    assert path.read_bytes().endswith(b"IEND\xaeB`\x82")
+    monkeypatch.setattr(writeback, "start_writeback", record)
+    source = tmp_path / "in.png"
+    cv2.imwrite(str(source), np.zeros((24, 32, 3), np.uint8))
+    output = tmp_path / "out"
+    upscale_file(source, output, runner, UpscaleOptions(outscale=2, output_format=output_format))
+    assert hinted == [output.stat().st_size]
