@@ -19,6 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from upscaler_worker.arenas import one_arena_environment
+
 
 @dataclass(frozen=True)
 class RssResult:
@@ -66,7 +68,14 @@ def measure(
 ) -> RssResult:
     command = [sys.executable, "-m", "bench.rss", str(model), str(source), str(output)]
     command += [str(tile_memory_mib or 0)] + ([engine] if engine else [])
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=3600)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=one_arena_environment(),
+        timeout=3600,
+    )
     data = json.loads(done.stdout.strip().splitlines()[-1])
     data["tile_shape"] = tuple(data["tile_shape"])
     return RssResult(**data)

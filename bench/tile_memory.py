@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from upscaler_worker.arenas import one_arena_environment
+
 # RRDBNet loads as body + banded tail (inference/split.py), whose memory per
 # pixel is a quarter of the one graph's, so its tiles are measured as large.
 DEFAULT_SIDES = dict.fromkeys(("RRDBNet", "SRVGGNetCompact"), (128, 256, 384, 512))
@@ -59,7 +61,14 @@ def _child(model: Path, side: int, engine: str | None) -> None:
 def measure(model: Path, side: int, engine: str | None = None) -> dict[str, int]:
     command = [sys.executable, "-m", "bench.tile_memory", "--child", str(model), str(side)]
     command += [engine] if engine else []
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=1800)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=one_arena_environment(),
+        timeout=1800,
+    )
     data: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
     return data
 
