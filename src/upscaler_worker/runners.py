@@ -49,7 +49,8 @@ class RunnerCache:
         if model.storage_key and self.fetcher is not None:
             await self.fetcher(model, path)  # no-op when the file is here
         try:
-            mtime = (await asyncio.to_thread(path.stat)).st_mtime_ns
+            # A local file's stat takes microseconds, less than a hop to a thread and back.
+            mtime = path.stat().st_mtime_ns
         except FileNotFoundError as error:
             raise PermanentJobError(
                 f"model {model.name!r} is not installed on this worker ({path})"

@@ -57,6 +57,33 @@ async def test_round_trip(tmp_path: Path) -> None:
     await storage.delete(key)  # deleting twice is fine
 
 
+async def test_a_download_is_the_stored_file_by_another_name_or_a_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where both lie on one filesystem no byte moves (a second name for the
+    file); removing the worker's name, or storing the key anew, leaves the
+    other intact. Across filesystems (link refused) the bytes are copied."""
+    storage = LocalStorage(tmp_path / "store")
+    key = new_key("originals", "png")
+    await storage.put_bytes(key, b"first" * 100, "image/png")
+    linked = tmp_path / "work" / "original"
+    linked.parent.mkdir()
+    await storage.download_to(key, linked)
+    assert linked.stat().st_nlink == 2 and linked.read_bytes() == b"first" * 100
+    await storage.put_bytes(key, b"second", "image/png")  # renamed over the old name
+    assert linked.read_bytes() == b"first" * 100
+    linked.unlink()
+    assert b"".join([chunk async for chunk in storage.stream(key)]) == b"second"
+
+    def another_filesystem(source: object, destination: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("upscaler.storage.local.os.link", another_filesystem)
+    copied = tmp_path / "work" / "copied"
+    await storage.download_to(key, copied)
+    assert copied.stat().st_nlink == 1 and copied.read_bytes() == b"second"
+
+
 async def test_put_file_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A write that dies half-way leaves nothing visible under the key."""
     storage = LocalStorage(tmp_path / "store")

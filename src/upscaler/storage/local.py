@@ -95,7 +95,18 @@ class LocalStorage:
         path = self._path(key)
         if not path.is_file():
             raise ObjectNotFoundError(key)
-        await asyncio.to_thread(shutil.copyfile, path, destination)
+        await asyncio.to_thread(self._link_or_copy, path, destination)
+
+    @staticmethod
+    def _link_or_copy(path: Path, destination: Path) -> None:
+        """A second name for the stored file where both lie on one filesystem
+        (no bytes move: the worker only reads it, and a stored object is
+        replaced by renaming a new file over it, never written in place);
+        a copy elsewhere."""
+        try:
+            os.link(path, destination)
+        except OSError:
+            shutil.copyfile(path, destination)
 
     async def stream(self, key: str, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
         path = self._path(key)

@@ -41,7 +41,7 @@ from upscaler_worker.inference import (
     upscale_file,
 )
 from upscaler_worker.lifecycle import beat
-from upscaler_worker.runners import RunnerCache
+from upscaler_worker.runners import LoadedRunner, RunnerCache
 
 log = logging.getLogger(__name__)
 
@@ -294,15 +294,6 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
     choice = choose_model(models, job, params)
     runner = await runners.get(choice.model)
     ctx.provider, ctx.precision = runner.provider, runner.runner.precision
-    async with ctx.sessions() as session:
-        await state_machine.record_run_details(
-            session,
-            job.job_id,
-            ctx.worker_id,
-            model=choice.model.name,
-            provider=runner.provider,
-            precision=runner.runner.precision,
-        )
 
     loop = asyncio.get_running_loop()
     monitor = TileMonitor(ctx, job.job_id, loop)
@@ -312,6 +303,9 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
         source = workdir / "original"
         output = workdir / "result"
         preview = workdir / "preview.jpg"
+        # Bookkeeping for the job's page: written while the image is fetched,
+        # decoded and upscaled, not before them (a few ms of every job).
+        recording = asyncio.create_task(_record_run_details(ctx, job.job_id, choice, runner))
         try:
             try:
                 await ctx.storage.download_to(upload.storage_key, source)
@@ -337,13 +331,33 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
                 raise JobTimeoutError(message) from error
         finally:
             lease_keeper.cancel()
+            # Its write lands before any the job makes next. Its own error is
+            # the job's only once the run went well (else the run's is).
+            await asyncio.wait([recording])
+            recording_error = recording.exception()
+        if recording_error is not None:
+            raise recording_error
         if monitor.lost.is_set():
             raise JobCanceledError(job.job_id)
         # After the claim: the upload's row, choosing and loading the model,
-        # recording the run, fetching the original, the deadline.
+        # fetching the original, the deadline.
         prepare = round(prepared - started, 4)
         await _store_and_complete(
             ctx, job, result, output, preview, choice, started, prepare_seconds=prepare
+        )
+
+
+async def _record_run_details(
+    ctx: WorkerContext, job_id: str, choice: ModelChoice, runner: LoadedRunner
+) -> None:
+    async with ctx.sessions() as session:
+        await state_machine.record_run_details(
+            session,
+            job_id,
+            ctx.worker_id,
+            model=choice.model.name,
+            provider=runner.provider,
+            precision=runner.runner.precision,
         )
 
 
