@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable
-from pathlib import Path, PurePath
+from collections.abc import AsyncIterator
+from pathlib import PurePath
 
 from upscaler.accounts import captcha
 from upscaler.accounts.caller import Caller
@@ -29,13 +29,7 @@ from upscaler.storage import new_key
 from upscaler.telemetry import UPLOAD_BYTES
 from upscaler.uploads.admission import place_upload
 from upscaler.uploads.schemas import UploadForm
-from upscaler.uploads.validation import (
-    EXTENSION_BY_KIND,
-    ImageInfo,
-    decode_every_frame,
-    inspect_image,
-    read_header,
-)
+from upscaler.uploads.validation import EXTENSION_BY_KIND, ImageInfo, inspect_image
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +47,7 @@ def clean_filename(name: str) -> str:
     return printable[-200:] or "image"
 
 
-def _sent_image(received: ReceivedUpload) -> Path:
+async def inspect(received: ReceivedUpload, live: RuntimeSettings) -> ImageInfo:
     if received.path is None or received.size_bytes == 0:
         raise APIError(
             400,
@@ -61,24 +55,9 @@ def _sent_image(received: ReceivedUpload) -> Path:
             "no image file was sent",
             fields=[FieldError("file", "is required" if received.path is None else "is empty")],
         )
-    return received.path
-
-
-async def inspect(received: ReceivedUpload, live: RuntimeSettings) -> ImageInfo:
-    """The header's checks and the full decode, one after the other."""
     return await asyncio.to_thread(
         inspect_image,
-        _sent_image(received),
-        allowed_mimes=frozenset(live.allowed_mimes),
-        max_pixels=live.max_input_pixels,
-    )
-
-
-async def read_sent_header(received: ReceivedUpload, live: RuntimeSettings) -> ImageInfo:
-    """The header's checks alone (415/422); ``decode_every_frame`` does the rest."""
-    return await asyncio.to_thread(
-        read_header,
-        _sent_image(received),
+        received.path,
         allowed_mimes=frozenset(live.allowed_mimes),
         max_pixels=live.max_input_pixels,
     )
@@ -139,11 +118,8 @@ async def accept(
     owner_id: int | None = None,
     *,
     watermark: bool = False,
-    decoded: Awaitable[None] | None = None,
 ) -> tuple[Job, int]:
-    """Returns the queued job and its time estimate; `owner_id`: the account's.
-    ``decoded``: the image's full decode, still running; awaited (its 422
-    raised) before anything is stored."""
+    """Returns the queued job and its time estimate; `owner_id`: the account's."""
     assert received.path is not None
     check_animation_output(form, info)
     params = form.job_params(*sized_plan(form, info), watermark=watermark)
@@ -170,8 +146,6 @@ async def accept(
             else None
         )
         wait = await seconds_ahead(session, placement.pool)
-    if decoded is not None:
-        await decoded
     if donor is not None:
         return await _repeat(context, received, info, key, params, *donor, owner_id), 0
     estimate = max(MIN_SECONDS, round(placement.run_seconds + wait))
@@ -294,27 +268,15 @@ async def take_upload(
         await check_notification_targets(
             context.settings, email=form.email, callback_url=form.callback_url
         )
-        info = await read_sent_header(received, live)
-        # The full decode (most of an upload's checking) runs on a thread
-        # while the admission reads the database; nothing is stored before it passed.
-        decoded = asyncio.ensure_future(
-            asyncio.to_thread(decode_every_frame, _sent_image(received), info)
+        info = await inspect(received, live)
+        await check_room(context, caller, live, pixels=info.pixels)
+        return await accept(
+            context,
+            received,
+            form,
+            info,
+            caller.user_id,
+            watermark=wants_watermark(caller, live),
         )
-        try:
-            await check_room(context, caller, live, pixels=info.pixels)
-            return await accept(
-                context,
-                received,
-                form,
-                info,
-                caller.user_id,
-                watermark=wants_watermark(caller, live),
-                decoded=decoded,
-            )
-        except BaseException:
-            # An image that does not decode is refused first (422), as when
-            # the decode came before the admission; else the admission's refusal.
-            await decoded
-            raise
     finally:
         received.discard()
