@@ -6,9 +6,11 @@ the PNG bands on others, the next job's model on yet another), so the large
 buffers one job frees sit in arenas the next job's threads do not allocate
 from: every job faulted in and zeroed fresh pages again. In the embedded
 service (realesr-animevideov3, 512x512 at 4x, an AMX Xeon with 2 cores) that
-was about 2,000 page faults a job; with one arena, 5. Paired jobs on two
-services side by side, one arena against the default: -18 ms median per
-job (about 0.36 s), the encode and the model's run being where it went.
+was about 2,000 page faults a job; with one arena, 55. Paired jobs on two
+services side by side (30-40 pairs a run), one arena against the default:
+animevideov3 -18.5 ms median per job of about 0.4 s, x4fast -23.8 ms of
+about 0.6 s, the model's run and the encode being where it went (one more
+animevideov3 run showed no difference: this VM's noise is of that size).
 
 The arena count is fixed when threads first allocate, and importing numpy,
 OpenCV or ONNX Runtime starts threads: so this runs where the worker's

@@ -84,3 +84,14 @@ def test_use_one_arena_reports_when_it_leaves_the_count_alone(
 
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert arenas.use_one_arena() is False
+
+
+def test_benchmark_children_get_one_arena_unless_the_operator_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from upscaler_worker import arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert arenas.one_arena_environment()["MALLOC_ARENA_MAX"] == "1"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    assert arenas.one_arena_environment()["MALLOC_ARENA_MAX"] == "2"

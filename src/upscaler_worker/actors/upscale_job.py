@@ -294,6 +294,7 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
     choice = choose_model(models, job, params)
     runner = await runners.get(choice.model)
     ctx.provider, ctx.precision = runner.provider, runner.runner.precision
+    await _record_run_details(ctx, job.job_id, choice, runner)
 
     loop = asyncio.get_running_loop()
     monitor = TileMonitor(ctx, job.job_id, loop)
@@ -305,7 +306,6 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
         preview = workdir / "preview.jpg"
         # Bookkeeping for the job's page: written while the image is fetched,
         # decoded and upscaled, not before them (a few ms of every job).
-        recording = asyncio.create_task(_record_run_details(ctx, job.job_id, choice, runner))
         try:
             try:
                 await ctx.storage.download_to(upload.storage_key, source)
@@ -333,10 +333,6 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
             lease_keeper.cancel()
             # Its write lands before any the job makes next. Its own error is
             # the job's only once the run went well (else the run's is).
-            await asyncio.wait([recording])
-            recording_error = recording.exception()
-        if recording_error is not None:
-            raise recording_error
         if monitor.lost.is_set():
             raise JobCanceledError(job.job_id)
         # After the claim: the upload's row, choosing and loading the model,
