@@ -304,8 +304,6 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
         source = workdir / "original"
         output = workdir / "result"
         preview = workdir / "preview.jpg"
-        # Bookkeeping for the job's page: written while the image is fetched,
-        # decoded and upscaled, not before them (a few ms of every job).
         try:
             try:
                 await ctx.storage.download_to(upload.storage_key, source)
@@ -331,12 +329,10 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
                 raise JobTimeoutError(message) from error
         finally:
             lease_keeper.cancel()
-            # Its write lands before any the job makes next. Its own error is
-            # the job's only once the run went well (else the run's is).
         if monitor.lost.is_set():
             raise JobCanceledError(job.job_id)
         # After the claim: the upload's row, choosing and loading the model,
-        # fetching the original, the deadline.
+        # recording the run, fetching the original, the deadline.
         prepare = round(prepared - started, 4)
         await _store_and_complete(
             ctx, job, result, output, preview, choice, started, prepare_seconds=prepare
