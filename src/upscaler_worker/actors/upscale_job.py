@@ -41,7 +41,7 @@ from upscaler_worker.inference import (
     upscale_file,
 )
 from upscaler_worker.lifecycle import beat
-from upscaler_worker.runners import LoadedRunner, RunnerCache
+from upscaler_worker.runners import RunnerCache
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +294,15 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
     choice = choose_model(models, job, params)
     runner = await runners.get(choice.model)
     ctx.provider, ctx.precision = runner.provider, runner.runner.precision
-    await _record_run_details(ctx, job.job_id, choice, runner)
+    async with ctx.sessions() as session:
+        await state_machine.record_run_details(
+            session,
+            job.job_id,
+            ctx.worker_id,
+            model=choice.model.name,
+            provider=runner.provider,
+            precision=runner.runner.precision,
+        )
 
     loop = asyncio.get_running_loop()
     monitor = TileMonitor(ctx, job.job_id, loop)
@@ -336,20 +344,6 @@ async def _run(ctx: WorkerContext, runners: RunnerCache, job: Job) -> None:
         prepare = round(prepared - started, 4)
         await _store_and_complete(
             ctx, job, result, output, preview, choice, started, prepare_seconds=prepare
-        )
-
-
-async def _record_run_details(
-    ctx: WorkerContext, job_id: str, choice: ModelChoice, runner: LoadedRunner
-) -> None:
-    async with ctx.sessions() as session:
-        await state_machine.record_run_details(
-            session,
-            job_id,
-            ctx.worker_id,
-            model=choice.model.name,
-            provider=runner.provider,
-            precision=runner.runner.precision,
         )
 
 
