@@ -36,6 +36,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _skip_idle_rollbacks(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -52,6 +53,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
+    """Roll back only a connection that is in a transaction.
+
+    A session that only read ends with two rollbacks (the session's, then
+    the pool's reset), and with aiosqlite each is a hop to the connection's
+    thread and back: a quarter of a one-query session's time (0.49 -> 0.38 ms
+    a `session.get`, more on an idle VM, where every hop wakes a core; a job
+    has about a dozen sessions). SQLite itself does nothing for either: outside
+    a transaction its driver's rollback is a no-op. Where the driver cannot say,
+    the rollback is made."""
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            idle = not dbapi_connection.driver_connection.in_transaction
+        except Exception:  # closed, or not the driver we know: roll back
+            idle = False
+        if not idle:
+            rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
