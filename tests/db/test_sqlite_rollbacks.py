@@ -9,12 +9,13 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
 from upscaler.db.engine import make_engine, make_sessionmaker
 from upscaler.db.migrate import upgrade_to_head
-from upscaler.db.tables import Job
+from upscaler.db.tables import Job, Setting
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ async def test_a_session_that_only_read_sends_no_rollback(
     async with sessions() as session:
         assert await session.get(Job, "job_none") is None
     async with sessions() as session:
-        await session.exec(text("SELECT count(*) FROM jobs"))
+        await session.exec(select(func.count()).select_from(Job))
     assert driver_rollbacks == []
 
 
@@ -61,11 +62,8 @@ async def test_a_write_left_uncommitted_is_undone(
 ) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
-        await session.exec(
-            text(
-                "INSERT INTO settings (key, value, updated_at) VALUES ('probe', '1', '2026-01-01')"
-            )
-        )
+        session.add(Setting(key="probe", value=1))
+        await session.flush()  # written, never committed
     # A connection handed back in a transaction is rolled back by the pool too.
     async with engine.connect() as connection:
         await connection.execute(
@@ -76,12 +74,8 @@ async def test_a_write_left_uncommitted_is_undone(
         await connection.close()
     assert driver_rollbacks and all(driver_rollbacks)
     async with sessions() as session:
-        rows = await session.exec(text("SELECT key FROM settings WHERE key IN ('probe', 'other')"))
-        assert rows.all() == []
+        left = await session.exec(select(Setting).where(col(Setting.key).in_(["probe", "other"])))
+        assert left.all() == []
         # Nothing holds the write lock: another writer goes through at once.
-        await session.exec(
-            text(
-                "INSERT INTO settings (key, value, updated_at) VALUES ('after', '1', '2026-01-01')"
-            )
-        )
+        session.add(Setting(key="after", value=1))
         await session.commit()
