@@ -94,10 +94,15 @@ async def enqueue(
     await ctx.producer.enqueue_notification(job_id, kind.value, delay_ms=delay_ms)
 
 
-async def announce(ctx: WorkerContext, job_id: str) -> None:
+async def announce(ctx: WorkerContext, job: Job) -> None:
     """Record and send the notifications of a job that has just completed or
-    failed (its state committed). Never raises."""
-    await shared_announce(ctx.sessions, ctx.settings, ctx.producer, job_id)
+    failed (its state committed). Never raises. ``job``: the row the claim
+    returned; its targets are fixed at upload, so a job that asked for none
+    (most) costs no database session here, beside the API delivering its
+    `completed` event."""
+    if not targets(ctx.settings, job):
+        return
+    await shared_announce(ctx.sessions, ctx.settings, ctx.producer, job.job_id)
 
 
 async def post_webhook(

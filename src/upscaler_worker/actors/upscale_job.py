@@ -211,16 +211,16 @@ async def process(
         await _hand_back(ctx, job_id, "the worker stopped; the job was queued again")
         await ctx.producer.enqueue(job_id, Queue(job.queue), priority=True)
     except (PermanentJobError, ImageDecodeError, UnsupportedImageError) as error:
-        await _fail(ctx, job_id, str(error))
+        await _fail(ctx, job, str(error))
     except JobTimeoutError as error:
-        await _fail(ctx, job_id, str(error))
+        await _fail(ctx, job, str(error))
     except Exception as error:
         log.exception("job %s failed", job_id)
         message = f"{type(error).__name__}: {error}"
         if can_retry:
             await _hand_back(ctx, job_id, f"retrying after: {message}")
             raise
-        await _fail(ctx, job_id, message)
+        await _fail(ctx, job, message)
     finally:
         ctx.current_job_id = None
         ctx.jobs_done += 1
@@ -267,13 +267,14 @@ async def _record_speed(ctx: WorkerContext, model: Model, result: UpscaleResult)
         log.warning("could not publish the measured speed; the heartbeat will", exc_info=True)
 
 
-async def _fail(ctx: WorkerContext, job_id: str, message: str) -> None:
+async def _fail(ctx: WorkerContext, job: Job, message: str) -> None:
+    job_id = job.job_id
     log.warning("job %s failed: %s", job_id, message)
     async with ctx.sessions() as session:
         failed = await state_machine.fail(session, job_id, ctx.worker_id, message)
     if failed:
         await ctx.publish(job_id, JobStatus.FAILED, 0, message=message)
-        await notifications.announce(ctx, job_id)  # never raises
+        await notifications.announce(ctx, job)  # never raises
 
 
 async def _hand_back(ctx: WorkerContext, job_id: str, note: str) -> None:
@@ -410,7 +411,7 @@ async def _store_and_complete(
     # `completed` gets its estimate from the speed just measured.
     await _record_speed(ctx, choice.model, result)
     await ctx.publish(job.job_id, JobStatus.COMPLETED, 100)
-    await notifications.announce(ctx, job.job_id)  # never raises
+    await notifications.announce(ctx, job)  # never raises
 
 
 async def _discard(ctx: WorkerContext, result_key: str, preview_key: str | None) -> None:
