@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import resource
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from upscaler_worker.arenas import one_arena_environment
+from bench.children import run_child
 
 
 @dataclass(frozen=True)
@@ -68,15 +67,7 @@ def measure(
 ) -> RssResult:
     command = [sys.executable, "-m", "bench.rss", str(model), str(source), str(output)]
     command += [str(tile_memory_mib or 0)] + ([engine] if engine else [])
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=one_arena_environment(),
-        timeout=3600,
-    )
-    data = json.loads(done.stdout.strip().splitlines()[-1])
+    data = run_child(command, timeout=3600)
     data["tile_shape"] = tuple(data["tile_shape"])
     return RssResult(**data)
 

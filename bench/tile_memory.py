@@ -24,13 +24,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from upscaler_worker.arenas import one_arena_environment
+from bench.children import run_child
 
 # RRDBNet loads as body + banded tail (inference/split.py), whose memory per
 # pixel is a quarter of the one graph's, so its tiles are measured as large.
@@ -61,15 +60,7 @@ def _child(model: Path, side: int, engine: str | None) -> None:
 def measure(model: Path, side: int, engine: str | None = None) -> dict[str, int]:
     command = [sys.executable, "-m", "bench.tile_memory", "--child", str(model), str(side)]
     command += [engine] if engine else []
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=one_arena_environment(),
-        timeout=1800,
-    )
-    data: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
+    data: dict[str, int] = run_child(command, timeout=1800)
     return data
 
 

@@ -4,7 +4,6 @@ by a session closed without commit, or by a connection handed back to the pool."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
@@ -13,23 +12,18 @@ from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from upscaler.db.engine import make_engine, make_sessionmaker
+from upscaler.db.engine import make_sessionmaker
 from upscaler.db.migrate import upgrade_to_head
 from upscaler.db.tables import Job, Setting
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def migrated_url(tmp_path: Path) -> str:
+    """SQLite alone (conftest's `engine` is made from it): the rollbacks
+    skipped are aiosqlite's."""
     url = f"sqlite:///{tmp_path / 'rollbacks.db'}"
     upgrade_to_head(url)
     return url
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
