@@ -16,7 +16,9 @@ import io
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import cv2
 import httpx
+import numpy as np
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -24,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.admin.support import AdminServer, admin_token, start_admin_server
 from tests.helpers import (
+    IMAGES,
     MODEL_MIRROR,
     REDIS_URL,
     TEST_MODEL,
@@ -34,6 +37,7 @@ from tests.helpers import (
     flush_redis_namespace,
     free_port,
     fresh_postgres_database,
+    imread,
     make_settings,
 )
 from tests.notifications.support import Mailbox, SMTPServer, smtp_authenticator
@@ -65,6 +69,19 @@ EVERY_MODEL = [
     "realesrgan-x4fast",
     TEST_MODEL,
 ]
+
+
+@pytest.fixture(scope="session")
+def long_job_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1344x1280 PNG, OST_009 three across and two down: 420 of the suite's
+    64-pixel tiles. The photo alone (70 tiles) ran in 0.4 s on an AMX Xeon
+    with OpenVINO bf16, less than one progress interval (0.5 s), too short to
+    watch progress rise or to cancel or kill a job in the middle; this one
+    took 2.6-3.3 s there."""
+    photo = imread(IMAGES / "realesrgan" / "OST_009.png", cv2.IMREAD_COLOR)
+    path = tmp_path_factory.mktemp("long-job") / "long-job.png"
+    cv2.imwrite(str(path), np.concatenate([np.concatenate([photo] * 3, axis=1)] * 2, axis=0))
+    return path
 
 
 @pytest.fixture(scope="session")

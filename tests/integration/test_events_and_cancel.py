@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 import upscaler_client
@@ -22,10 +23,6 @@ from tests.api_client import (
     wait_for_job,
 )
 from tests.helpers import IMAGES, Service
-
-# 448 x 640: with the suite's 64-pixel tiles that is ~70 tiles, long enough to
-# watch progress rise and to cancel in the middle.
-LARGER = IMAGES / "realesrgan" / "OST_009.png"
 
 
 def read_events(
@@ -51,10 +48,12 @@ def read_events(
     return events
 
 
-def test_sse_shows_queued_running_progress_completed(service: Service) -> None:
+def test_sse_shows_queued_running_progress_completed(
+    service: Service, long_job_image: Path
+) -> None:
     with service.client() as client:
         api = typed(client)
-        job_id = accepted(create_upload(api, LARGER, factor="4x")).job_id
+        job_id = accepted(create_upload(api, long_job_image, factor="4x")).job_id
         events = read_events(api, job_id)
     states = [data.status for kind, data in events if kind == "state"]
     progress = [data["progress"] for kind, data in events if kind == "progress"]
@@ -94,10 +93,10 @@ def test_late_subscriber_sees_the_finished_job(service: Service) -> None:
     assert data.result_url
 
 
-def test_cancel_a_running_job(service: Service) -> None:
+def test_cancel_a_running_job(service: Service, long_job_image: Path) -> None:
     with service.client() as client:
         api = typed(client)
-        job_id = accepted(create_upload(api, LARGER, factor="4x")).job_id
+        job_id = accepted(create_upload(api, long_job_image, factor="4x")).job_id
         deadline = time.monotonic() + 60
         while get_job(api, job_id).progress < 10:
             assert time.monotonic() < deadline, "the job never got going"

@@ -16,8 +16,6 @@ from tests.helpers import IMAGES, StandaloneProcess, upload, wait_for_job
 
 pytestmark = pytest.mark.slow
 
-LARGER = IMAGES / "realesrgan" / "OST_009.png"
-
 
 def peak_rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -26,11 +24,13 @@ def peak_rss_kib(pid: int) -> int:
     raise AssertionError("no VmHWM")
 
 
-def test_a_job_survives_sigkill_of_the_service(tmp_path: Path, model_dir: Path) -> None:
+def test_a_job_survives_sigkill_of_the_service(
+    tmp_path: Path, model_dir: Path, long_job_image: Path
+) -> None:
     server = StandaloneProcess(tmp_path, model_dir, UPSCALER_TILE_SIZE="64").start()
     try:
         with httpx.Client(base_url=server.url, timeout=60) as client:
-            job_id = upload(client, LARGER, factor="4x").json()["job_id"]
+            job_id = upload(client, long_job_image, factor="4x").json()["job_id"]
             deadline = time.monotonic() + 60
             while (job := client.get(f"/api/v1/jobs/{job_id}").json())["progress"] < 10:
                 assert job["status"] in ("queued", "running"), job
@@ -46,7 +46,7 @@ def test_a_job_survives_sigkill_of_the_service(tmp_path: Path, model_dir: Path) 
             assert job["attempts"] == 2
             result = client.get(job["result_url"])
             assert result.status_code == 200
-            assert job["result"]["width"] == 448 * 4
+            assert job["result"]["width"] == 1344 * 4
     finally:
         server.stop()
 
