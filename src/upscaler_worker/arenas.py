@@ -34,6 +34,8 @@ def use_one_arena() -> bool:
     library has no ``mallopt`` (musl, macOS)."""
     if os.environ.get(ENVIRONMENT_VARIABLE):
         return False
+    # Looked up here, not through inference/libc.py: importing the inference
+    # package loads ONNX Runtime and OpenCV, whose threads would come first.
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
     except (AttributeError, OSError):

@@ -1,11 +1,11 @@
 """Functions of the C library that Python's ``os`` does not bind (glibc's
-``malloc_trim``, Linux's ``sync_file_range``), loaded on first use, never at
-import: ``ctypes.util.find_library`` runs ``ldconfig`` to find the library."""
+``malloc_trim``, Linux's ``sync_file_range``), looked up on first use in the
+C library the process already has loaded (``CDLL(None)``: no search for the
+library's file, which ``ctypes.util.find_library`` makes by running ``ldconfig``)."""
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 @functools.cache
 def _library() -> ctypes.CDLL | None:
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return ctypes.CDLL(None, use_errno=True)
     except OSError:
         return None
 
