@@ -41,11 +41,16 @@ async def announce(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     producer: JobProducer,
-    job_id: str,
+    finished: Job,
 ) -> None:
-    """For a job whose terminal state is committed. Never raises: a job is
-    not failed by its notification."""
+    """For a job whose terminal state is committed; ``finished``: its row as
+    the caller holds it. Never raises: a job is not failed by its notification.
+    Its targets are fixed at upload, so a job that asked for none (most)
+    costs no database session; the row is read again only for its status."""
+    job_id = finished.job_id
     try:
+        if not targets(settings, finished):
+            return
         async with sessions() as session:
             job = await session.get(Job, job_id)
             event = NotificationEvent.for_status(job.status) if job is not None else None

@@ -229,7 +229,7 @@ async def _repeat(
         session.add(job)
         await session.commit()
     _accepted(job, received, f"repeats job {job.repeat_of}, completed at once")
-    await announce(context.sessions, context.settings, context.producer, job.job_id)
+    await announce(context.sessions, context.settings, context.producer, job)
     return job
 
 

@@ -97,12 +97,8 @@ async def enqueue(
 async def announce(ctx: WorkerContext, job: Job) -> None:
     """Record and send the notifications of a job that has just completed or
     failed (its state committed). Never raises. ``job``: the row the claim
-    returned; its targets are fixed at upload, so a job that asked for none
-    (most) costs no database session here, beside the API delivering its
-    `completed` event."""
-    if not targets(ctx.settings, job):
-        return
-    await shared_announce(ctx.sessions, ctx.settings, ctx.producer, job.job_id)
+    returned (a job without notification targets costs no session)."""
+    await shared_announce(ctx.sessions, ctx.settings, ctx.producer, job)
 
 
 async def post_webhook(
